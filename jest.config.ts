@@ -1,0 +1,21 @@
+/** @jest-config-loader ts-node */
+/** @jest-config-loader-options {"transpileOnly": true} */
+import type { Config } from 'jest';
+
+/**
+ * One Jest run covers the three tiers, told apart by suffix:
+ * `*.spec.ts` (pure), `*.int.spec.ts` (real Redis / stores / emulators), `*.e2e.spec.ts`
+ * (both apps as processes over HTTP). `npm test` builds `dist/` first because e2e tests spawn
+ * the built apps. SWC compiles tests with the same `.swcrc` as the build (path aliases included).
+ */
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { swcrc: true }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,3 @@
+export * from './port/position';
+export * from './port/errors';
+export * from './port/event-store';

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { freePort } from './free-port';
+import { waitFor } from './wait-for';
+
+/** Where `redis-server` is looked up; override with `REDIS_SERVER_BIN`. */
+export const REDIS_SERVER_BIN = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server';
+
+/**
+ * A private `redis-server` for one test file: its own port, its own directory, no persistence
+ * unless asked. Tests can `kill()` it (SIGKILL) and `restart()` it on the same port to prove that
+ * the system survives a Redis outage.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'cmk-redis-'));
+
+  private constructor(
+    readonly port: number,
+    private readonly appendOnly: boolean,
+  ) {}
+
+  /** Starts a server on a free port. `appendOnly` keeps data across `restart()`. */
+  static async start(options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.appendOnly ?? false);
+    await server.spawn();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  private async spawn(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir];
+    args.push('--appendonly', this.appendOnly ? 'yes' : 'no', '--appendfsync', 'always');
+    const child = spawn(REDIS_SERVER_BIN, args, { stdio: 'ignore' });
+    this.child = child;
+    await waitFor(() => this.ping(), { timeoutMs: 10_000, description: `redis-server on ${this.port}` });
+  }
+
+  private ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(this.port, '127.0.0.1');
+      socket.once('error', () => resolve(false));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('connect', () => socket.write('PING\r\n'));
+    });
+  }
+
+  /** SIGKILL: the server vanishes as in a crash. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** Starts the server again on the same port (after `kill()` or `stop()`). */
+  async restart(): Promise<void> {
+    await this.spawn();
+  }
+
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+}
