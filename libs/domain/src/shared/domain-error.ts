@@ -15,8 +15,13 @@ export const ERROR_CODES = {
   ORG_NOT_FOUND: 404,
   KEY_NOT_FOUND: 404,
   REENCRYPTION_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  DATA_KEY_NOT_FOUND: 404,
   // 409: a product rule refused the command, or a concurrent change won
   ORG_EXISTS: 409,
+  KEY_EXISTS: 409,
+  TOKEN_EXISTS: 409,
+  DATA_KEY_EXISTS: 409,
   KEY_NAME_TAKEN: 409,
   KEY_IS_DEFAULT: 409,
   KEY_NOT_ACTIVE: 409,
@@ -45,4 +50,9 @@ export class DomainError extends Error {
 
 export function httpStatusOf(code: ErrorCode): number {
   return ERROR_CODES[code];
+}
+
+/** Shorthand used by deciders: `throw refuse('KEY_IS_DEFAULT', '...', { keyId })`. */
+export function refuse(code: ErrorCode, message: string, details: Record<string, unknown> = {}): DomainError {
+  return new DomainError(code, message, details);
 }

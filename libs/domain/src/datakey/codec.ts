@@ -1,0 +1,38 @@
+import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type RawEvent } from '../shared/codec';
+import type { DataKeyEvent } from './events';
+
+/** Validates a stored data key event; throws `EventDecodingError` on any mismatch. */
+export function decodeDataKeyEvent(raw: RawEvent): DataKeyEvent {
+  const metadata = decodeMetadata(raw.metadata, raw.type);
+  const d = readData(raw);
+  const orgId = d.string('orgId');
+  const dataKeyId = d.string('dataKeyId');
+  switch (raw.type) {
+    case 'DataKeyIssued':
+      return {
+        type: 'DataKeyIssued',
+        data: { orgId, dataKeyId, scope: d.string('scope'), wrappedBy: d.string('wrappedBy'), kekRef: d.string('kekRef'), wrapped: d.string('wrapped') },
+        metadata,
+      };
+    case 'DataKeyRewrapped':
+      return {
+        type: 'DataKeyRewrapped',
+        data: {
+          orgId,
+          dataKeyId,
+          from: d.string('from'),
+          to: d.string('to'),
+          kekRef: d.string('kekRef'),
+          wrapped: d.string('wrapped'),
+          reencryptionId: d.string('reencryptionId'),
+        },
+        metadata,
+      };
+    default:
+      throw new EventDecodingError(raw.type, 'type', 'not a data key event');
+  }
+}
+
+export function encodeDataKeyEvent(event: DataKeyEvent): EncodedEvent {
+  return encodeMessage(event);
+}
