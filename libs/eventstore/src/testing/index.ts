@@ -1,0 +1,4 @@
+export * from './contract';
+export * from './contract-context';
+export * from './fixtures';
+export * from './subscription-recorder';
