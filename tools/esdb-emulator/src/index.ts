@@ -1,1 +1,1 @@
-export {};
+export { startEsdbEmulator, type EsdbEmulator, type EsdbEmulatorOptions } from './emulator';
