@@ -1,0 +1,60 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { accessKeyIdFrom, type Principal } from './credentials';
+import type { EmulatorState } from './emulator-state';
+import { KmsError } from './errors';
+import { parseKmsInput } from './kms-input';
+import { KMS_OPERATIONS, targetKeyArn } from './kms-operations';
+
+export interface KmsRequest {
+  readonly operation: string;
+  readonly body: Buffer;
+  readonly authorization: string | undefined;
+  readonly sessionToken: string | undefined;
+}
+
+/**
+ * One KMS call: authenticate, count, apply quota and faults, then run the operation. Stats are
+ * recorded before quota and faults so throttled calls and the SDK's retries are all counted.
+ * Kept synchronous unless latency is configured: this is the benchmark's hot path.
+ */
+export function handleKms(state: EmulatorState, request: KmsRequest): object | Promise<object> {
+  const operation = KMS_OPERATIONS[request.operation];
+  if (!operation) {
+    state.stats.recordCall(request.operation, undefined, 'anonymous');
+    throw recorded(state, request.operation, new KmsError('UnknownOperationException', `Operation ${request.operation} is not supported by the emulator.`));
+  }
+  let principal: Principal;
+  try {
+    principal = state.credentials.authenticate(accessKeyIdFrom(request.authorization), request.sessionToken);
+  } catch (error) {
+    state.stats.recordCall(request.operation, undefined, 'anonymous');
+    throw recorded(state, request.operation, error);
+  }
+  try {
+    const input = parseKmsInput(request.body);
+    const keyArn = targetKeyArn(input, state.store);
+    state.stats.recordCall(request.operation, keyArn, principal.kind === 'admin' ? 'admin' : principal.roleArn);
+    if (!state.quota.tryTake(state.options.accountId)) throw new KmsError('ThrottlingException', 'Rate exceeded');
+    const fault = state.faults.apply(request.operation, keyArn);
+    const latencyMs = state.latencyMs + (fault?.latencyMs ?? 0);
+    const run = (): object => {
+      if (fault?.error) throw new KmsError(fault.error, injectedMessage(fault.error));
+      return operation(input, { store: state.store, roles: state.roles, principal });
+    };
+    if (latencyMs <= 0) return run();
+    return delay(latencyMs).then(run).catch((error: unknown) => {
+      throw recorded(state, request.operation, error);
+    });
+  } catch (error) {
+    throw recorded(state, request.operation, error);
+  }
+}
+
+function recorded(state: EmulatorState, operation: string, error: unknown): unknown {
+  if (error instanceof KmsError) state.stats.recordError(operation, error.errorName);
+  return error;
+}
+
+function injectedMessage(name: string): string {
+  return name === 'ThrottlingException' ? 'Rate exceeded' : `Injected fault: ${name}`;
+}
