@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type {
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventData,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../port/event-store';
+import { START_POSITION, type Position } from '../port/position';
+import { appendInTransaction } from './sqlite-append';
+import { EventStatements, MAX_SEQ, NO_LIMIT, positionOf, toRecordedEvent } from './sqlite-rows';
+import { configureConnection, migrate } from './sqlite-schema';
+import { SqliteAllSubscription } from './sqlite-subscription';
+
+export interface SqliteEventStoreOptions {
+  /** The database file; its directory is created. `':memory:'` gives a private, single-process store. */
+  readonly path: string;
+  /** How often a live subscription polls the file for other processes' appends. Default 25 ms. */
+  readonly pollIntervalMs?: number;
+  /** Rows a subscription reads per page, in catch-up and live. Default 500. */
+  readonly pageSize?: number;
+  /**
+   * How long a statement waits for another process's write lock before failing with
+   * `SQLITE_BUSY` (which is never turned into a `ConcurrencyError`). It blocks the event loop
+   * while it waits: better-sqlite3 is synchronous. Default 5000 ms.
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded event store: one SQLite file in WAL mode that the api and worker processes can
+ * open at the same time. See libs/eventstore/README.md for the guarantees and their limits.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly statements: EventStatements;
+  private readonly subscriptions = new Set<SqliteAllSubscription>();
+  private readonly appendListeners = new Set<() => void>();
+  private readonly append: (stream: string, events: readonly EventData[], options: AppendOptions) => AppendResult;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+
+  private constructor(
+    private readonly db: Database,
+    options: SqliteEventStoreOptions,
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 25;
+    this.pageSize = options.pageSize ?? 500;
+    this.statements = new EventStatements(db);
+    const transaction = db.transaction((stream: string, events: readonly EventData[], appendOptions: AppendOptions) =>
+      appendInTransaction(this.statements, stream, events, appendOptions.expectedRevision ?? 'any', Date.now()),
+    );
+    // IMMEDIATE takes the write lock up front: a deferred transaction that reads, then writes,
+    // fails with SQLITE_BUSY_SNAPSHOT instead of waiting when another process wrote meanwhile.
+    this.append = (stream, events, appendOptions) => transaction.immediate(stream, events, appendOptions);
+  }
+
+  /** Opens (creating if needed) the file, its directory and the schema. */
+  static open(options: SqliteEventStoreOptions): SqliteEventStore {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const db = new BetterSqlite3(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+    try {
+      db.defaultSafeIntegers(true);
+      configureConnection(db);
+      migrate(db);
+      return new SqliteEventStore(db, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async appendToStream(streamName: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    const result = this.append(streamName, events, options);
+    if (events.length > 0) for (const listener of this.appendListeners) listener();
+    return result;
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const limit = options.maxCount ?? NO_LIMIT;
+    const from = options.fromRevision;
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.streamBackwards.all(streamName, from === 'end' || from === undefined ? MAX_SEQ : from === 'start' ? 0n : from, limit)
+        : this.statements.streamForwards.all(streamName, from === 'start' || from === undefined ? 0n : from === 'end' ? MAX_SEQ : from, limit);
+    return rows.map(toRecordedEvent);
+  }
+
+  /** Both directions are inclusive of `fromPosition`. */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const limit = options.maxCount ?? NO_LIMIT;
+    const from = options.fromPosition;
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.allBackwards.all(from === 'end' || from === undefined ? MAX_SEQ : from === 'start' ? -1n : from.commit, limit)
+        : this.statements.allForwards.all(from === 'start' || from === undefined ? 0n : from === 'end' ? MAX_SEQ : from.commit, limit);
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): AllSubscription {
+    const from = options.fromPosition;
+    const start = from === 'start' ? -1n : from === 'end' ? this.headSeq() : from.commit;
+    const subscription = new SqliteAllSubscription(
+      {
+        readPage: (after, limit) => this.statements.allAfter.all(after, limit),
+        onLocalAppend: (listener) => {
+          this.appendListeners.add(listener);
+          return () => this.appendListeners.delete(listener);
+        },
+      },
+      { from: start, prefixes: options.filter?.streamNamePrefixes, pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs },
+      (ended) => this.subscriptions.delete(ended),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<Position> {
+    const seq = this.headSeq();
+    return seq < 0n ? START_POSITION : positionOf(seq);
+  }
+
+  /** Ends every subscription of this store, then closes the connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
+    if (this.db.open) this.db.close();
+  }
+
+  private headSeq(): bigint {
+    return this.statements.head.get()?.seq ?? -1n;
+  }
+}
+
+/** Opens the embedded event store at `options.path`, creating the directory and the schema. */
+export async function openSqliteEventStore(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+  return SqliteEventStore.open(options);
+}
