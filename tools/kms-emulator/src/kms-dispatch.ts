@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { accessKeyIdFrom, type Principal } from './credentials';
 import type { EmulatorState } from './emulator-state';
 import { KmsError } from './errors';
@@ -48,6 +47,10 @@ export function handleKms(state: EmulatorState, request: KmsRequest): object | P
   } catch (error) {
     throw recorded(state, request.operation, error);
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function recorded(state: EmulatorState, operation: string, error: unknown): unknown {

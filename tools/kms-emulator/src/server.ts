@@ -47,11 +47,15 @@ function kms(state: EmulatorState, operation: string, req: IncomingMessage, body
       authorization: req.headers.authorization,
       sessionToken: typeof token === 'string' ? token : undefined,
     });
-    if (result instanceof Promise) result.then((value) => sendKms(res, 200, value), (error: unknown) => sendKmsError(res, error));
+    if (isPromise(result)) result.then((value) => sendKms(res, 200, value), (error: unknown) => sendKmsError(res, error));
     else sendKms(res, 200, result);
   } catch (error) {
     sendKmsError(res, error);
   }
+}
+
+function isPromise(value: object | Promise<object>): value is Promise<object> {
+  return typeof (value as { then?: unknown }).then === 'function';
 }
 
 function sendKms(res: ServerResponse, status: number, value: object, errorName?: string): void {
