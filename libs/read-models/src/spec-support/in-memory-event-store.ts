@@ -59,39 +59,39 @@ export class InMemoryEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription {
-    const store = this;
-    let closed = false;
-    let wake: (() => void) | undefined;
-    const listener = (): void => wake?.();
+    const state: { closed: boolean; wake?: () => void } = { closed: false };
+    const listener = (): void => state.wake?.();
     this.listeners.add(listener);
-    const from = options.fromPosition === 'start' ? START_POSITION : options.fromPosition;
-    const prefixes = options.filter?.streamNamePrefixes;
-    async function* items(): AsyncGenerator<SubscriptionItem> {
-      let next = from === 'end' ? store.log.length : store.log.findIndex((e) => comparePositions(e.position, from) > 0);
-      if (next < 0) next = store.log.length;
-      let caughtUp = false;
-      while (!closed) {
-        while (next < store.log.length && !closed) {
-          const event = store.log[next++];
-          if (!prefixes || prefixes.some((p) => event.streamId.startsWith(p))) yield { kind: 'event', event };
-          else if (next % 8 === 0) yield { kind: 'checkpoint', position: event.position };
-        }
-        if (!caughtUp && !closed) {
-          caughtUp = true;
-          yield { kind: 'caught-up', position: await store.headPosition() };
-        }
-        if (closed) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    }
-    const iterable = items();
+    const iterable = this.items(options, state);
     return {
       [Symbol.asyncIterator]: () => iterable,
       unsubscribe: async () => {
-        closed = true;
-        store.listeners.delete(listener);
-        wake?.();
+        state.closed = true;
+        this.listeners.delete(listener);
+        state.wake?.();
       },
     };
+  }
+
+  private async *items(options: SubscribeToAllOptions, state: { closed: boolean; wake?: () => void }): AsyncGenerator<SubscriptionItem> {
+    const from = options.fromPosition === 'start' ? START_POSITION : options.fromPosition;
+    const prefixes = options.filter?.streamNamePrefixes;
+    let next = from === 'end' ? this.log.length : this.log.findIndex((e) => comparePositions(e.position, from) > 0);
+    if (next < 0) next = this.log.length;
+    let caughtUp = false;
+    while (!state.closed) {
+      while (next < this.log.length && !state.closed) {
+        const event = this.log[next++];
+        if (!prefixes || prefixes.some((p) => event.streamId.startsWith(p))) yield { kind: 'event', event };
+        else if (next % 8 === 0) yield { kind: 'checkpoint', position: event.position };
+      }
+      if (!caughtUp && !state.closed) {
+        caughtUp = true;
+        yield { kind: 'caught-up', position: await this.headPosition() };
+      }
+      if (state.closed) return;
+      if (next < this.log.length) continue;
+      await new Promise<void>((resolve) => (state.wake = resolve));
+    }
   }
 }
