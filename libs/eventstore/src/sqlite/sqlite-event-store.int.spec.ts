@@ -90,6 +90,23 @@ describe('SqliteEventStore (SQLite only)', () => {
     await store.close();
   });
 
+  it('a write lock held past busyTimeoutMs fails as SQLITE_BUSY, never as a conflict', async () => {
+    const path = own();
+    const store = await openSqliteEventStore({ path, busyTimeoutMs: 50 });
+    const locker = new BetterSqlite3(path);
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const error = await rejectionOf(store.appendToStream('busy', [newEvent()], { expectedRevision: 'no_stream' }));
+      expect(error).not.toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ code: 'SQLITE_BUSY' });
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    expect((await store.appendToStream('busy', [newEvent()], { expectedRevision: 'no_stream' })).nextExpectedRevision).toBe(0n);
+    await store.close();
+  });
+
   it('a filtered subscription reports caught-up at the head, past every filtered-out event', async () => {
     const store = await openSqliteEventStore({ path: own(), pageSize: 7 });
     const last = await store.appendToStream('noise-1', newEvents(30));

@@ -86,19 +86,19 @@ export class SqliteEventStore implements EventStore {
     const from = options.fromRevision;
     const rows =
       options.direction === 'backwards'
-        ? this.statements.streamBackwards.all(streamName, from === 'end' || from === undefined ? MAX_SEQ : from === 'start' ? 0n : from, limit)
-        : this.statements.streamForwards.all(streamName, from === 'start' || from === undefined ? 0n : from === 'end' ? MAX_SEQ : from, limit);
+        ? this.statements.streamBackwards.all(streamName, revisionBound(from ?? 'end'), limit)
+        : this.statements.streamForwards.all(streamName, revisionBound(from ?? 'start'), limit);
     return rows.map(toRecordedEvent);
   }
 
-  /** Both directions are inclusive of `fromPosition`. */
+  /** Both directions include the event at `fromPosition`. */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const limit = options.maxCount ?? NO_LIMIT;
     const from = options.fromPosition;
     const rows =
       options.direction === 'backwards'
-        ? this.statements.allBackwards.all(from === 'end' || from === undefined ? MAX_SEQ : from === 'start' ? -1n : from.commit, limit)
-        : this.statements.allForwards.all(from === 'start' || from === undefined ? 0n : from === 'end' ? MAX_SEQ : from.commit, limit);
+        ? this.statements.allBackwards.all(seqBound(from ?? 'end'), limit)
+        : this.statements.allForwards.all(seqBound(from ?? 'start'), limit);
     return rows.map(toRecordedEvent);
   }
 
@@ -134,6 +134,15 @@ export class SqliteEventStore implements EventStore {
   private headSeq(): bigint {
     return this.statements.head.get()?.seq ?? -1n;
   }
+}
+
+function revisionBound(from: bigint | 'start' | 'end'): bigint {
+  return from === 'start' ? 0n : from === 'end' ? MAX_SEQ : from;
+}
+
+/** Positions are `seq` in both halves, so `commit` alone locates an event. */
+function seqBound(from: Position | 'start' | 'end'): bigint {
+  return from === 'start' ? 0n : from === 'end' ? MAX_SEQ : from.commit;
 }
 
 /** Opens the embedded event store at `options.path`, creating the directory and the schema. */
