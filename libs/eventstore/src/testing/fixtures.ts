@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, EventStore, JsonObject, RecordedEvent } from '../port/event-store';
 import { ConcurrencyError } from '../port/errors';
+import { comparePositions } from '../port/position';
 
 /**
  * Names owned by one test: every stream the test touches starts with `prefix`, so the contract
@@ -57,8 +58,39 @@ export function ids(events: readonly { id: string }[]): string[] {
   return events.map((event) => event.id);
 }
 
-/** Events of `store`'s `$all` from `from` (inclusive) that belong to this test, in log order. */
-export async function ownEventsInAll(store: EventStore, streams: TestStreams, from: RecordedEvent): Promise<RecordedEvent[]> {
-  const all = await store.readAll({ fromPosition: from.position, maxCount: 1_000 });
-  return all.filter((event) => event.streamId.startsWith(`${streams.prefix}-`));
+/**
+ * This test's events in `store`'s `$all` from `from` (inclusive), in log order. Pages forwards
+ * until `expected` own events are found or the log ends, so foreign writers interleaving on a
+ * shared store cannot push ours out of a fixed window.
+ */
+export async function ownEventsInAll(
+  store: EventStore,
+  streams: TestStreams,
+  from: RecordedEvent,
+  expected: number,
+): Promise<RecordedEvent[]> {
+  const own: RecordedEvent[] = [];
+  const pageSize = 500;
+  let cursor = from.position;
+  for (let first = true; ; first = false) {
+    const page = await store.readAll({ fromPosition: cursor, maxCount: pageSize });
+    // The read is inclusive: after the first page, its first event is the previous page's last.
+    const fresh = first ? page : page.filter((event) => comparePositions(event.position, cursor) > 0);
+    own.push(...fresh.filter((event) => event.streamId.startsWith(`${streams.prefix}-`)));
+    const last = page[page.length - 1];
+    if (own.length >= expected || page.length < pageSize || !last) return own;
+    cursor = last.position;
+  }
+}
+
+/**
+ * The most recent events of `$all`, newest first, reaching back at least to `oldest`. The window
+ * grows until it does, since other writers may have appended meanwhile.
+ */
+export async function latestEventsBackTo(store: EventStore, oldest: RecordedEvent): Promise<RecordedEvent[]> {
+  for (let maxCount = 200; ; maxCount *= 10) {
+    const events = await store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount });
+    const last = events[events.length - 1];
+    if (!last || events.length < maxCount || comparePositions(last.position, oldest.position) <= 0) return events;
+  }
 }
