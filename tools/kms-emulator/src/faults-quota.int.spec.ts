@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, DisabledException, EncryptCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
-import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+import { startKmsEmulator, type KmsEmulator } from './index';
 
 describe('fault injection, quota and the control API', () => {
   let emulator: KmsEmulator;

@@ -19,7 +19,7 @@ import {
   ReEncryptCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
-import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+import { startKmsEmulator, type KmsEmulator } from './index';
 
 describe('KMS emulator through the real @aws-sdk/client-kms', () => {
   let emulator: KmsEmulator;

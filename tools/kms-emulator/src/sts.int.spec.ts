@@ -9,7 +9,7 @@ import {
   type Credentials,
 } from '@aws-sdk/client-sts';
 import { freePort } from '@cmk/testing';
-import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+import { startKmsEmulator, type KmsEmulator } from './index';
 import { startTestOidcIssuer, type TestOidcIssuer } from './testing/test-oidc-issuer';
 
 const ACCOUNT = '111122223333';
