@@ -142,4 +142,16 @@ describe('projection runner (real Redis, SQLite event store)', () => {
     await waitFor(async () => (await queries.checkpoint())?.commit === (await store.headPosition()).commit);
     for (const orgId of ['org-r5a', 'org-r5b']) expect(await queriedModel(queries, orgId)).toEqual(await expectedModel(store, orgId));
   });
+
+  it('steps over an event it cannot decode, loudly, and keeps projecting', async () => {
+    const store = await testStore();
+    const ns = 'rm:r6';
+    const errors: string[] = [];
+    const runner = run(store, ns, redis, { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) });
+    const bad = keyAdded('org-r6', 'bad');
+    await appendAll(store, [{ ...bad, data: { orgId: 'org-r6', keyId: 'bad' } }, keyAdded('org-r6', 'good')]);
+    await caughtUp(runner, store);
+    expect(errors).toEqual(['skipping an event the read models cannot decode']);
+    expect((await new ReadModelQueries(redis, ns).getKeyList('org-r6')).keys.map((k) => k.id)).toEqual(['good']);
+  });
 });
