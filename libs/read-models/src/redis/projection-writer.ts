@@ -86,6 +86,7 @@ export class ProjectionWriter {
     const orgIds = [...new Set(events.filter((e) => e.category === 'keyring').map((e) => e.orgId))];
     const keyLists = new Map<string, KeyListDoc>();
     const banners = new Map<string, ReencryptionBannerDoc>();
+    const wrappers = new Set<string>();
     if (orgIds.length > 0) {
       const stored = await this.redis.mget(...orgIds.flatMap((orgId) => [this.keys.keyList(orgId), this.keys.banner(orgId)]));
       orgIds.forEach((orgId, i) => {
@@ -103,7 +104,9 @@ export class ProjectionWriter {
           const set = this.keys.dataKeys(change.orgId, change.wrappingKeyId);
           if (change.op === 'add') {
             ops.push('Z', set, change.score, change.dataKeyId);
-            ops.push('A', this.keys.wrappers(change.orgId), change.wrappingKeyId);
+            // One SADD per (org, wrapping key) and batch keeps the script's arguments small.
+            if (!wrappers.has(set)) ops.push('A', this.keys.wrappers(change.orgId), change.wrappingKeyId);
+            wrappers.add(set);
           } else {
             ops.push('R', set, change.dataKeyId);
           }
