@@ -154,4 +154,15 @@ describe('projection runner (real Redis, SQLite event store)', () => {
     expect(errors).toEqual(['skipping an event the read models cannot decode']);
     expect((await new ReadModelQueries(redis, ns).getKeyList('org-r6')).keys.map((k) => k.id)).toEqual(['good']);
   });
+
+  it('moves the checkpoint past events it does not subscribe to', async () => {
+    const store = await testStore();
+    const ns = 'rm:r7';
+    const runner = run(store, ns);
+    await appendAll(store, [keyAdded('org-r7', 'k1')]);
+    const orgEvents = Array.from({ length: 30 }, (_, i) => ({ stream: `org-r7x${i}`, type: 'OrganizationRegistered', data: { orgId: `r7x${i}` }, metadata: {} }));
+    await appendAll(store, orgEvents);
+    await caughtUp(runner, store);
+    expect(await new ReadModelQueries(redis, ns).checkpoint()).toEqual(await store.headPosition());
+  });
 });
