@@ -1,1 +1,17 @@
-export {};
+export * from './port';
+export { KMS_ERROR_CODES, isRetryableKmsError, isRetryableFailure, type KmsErrorCode } from './errors';
+export { PlatformMasterKeyring, MASTER_KEY_FILE, type MasterKeyringOptions, type MasterKeyVersion } from './platform/master-keyring';
+export { LocalPlatformKeyProvider, platformKekRef } from './platform/local-platform-provider';
+export { KmsPlatformKeyProvider } from './platform/kms-platform-provider';
+export { AwsClientPool, type AwsClientOptions, type SessionCredentials, type CredentialProvider } from './aws/aws-client-pool';
+export { WebIdentityCredentials, type WebIdentityCredentialOptions } from './aws/web-identity-credentials';
+export { KmsCalls, type ThrottleRetryOptions, type KmsClientSource } from './aws/kms-calls';
+export { CustomerKmsKeys } from './aws/customer-kms-keys';
+export { CustomerKmsKeyProvider } from './aws/customer-kms-provider';
+export { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
+export { mapKmsFailure, mapStsFailure, type KmsOperation, type KmsCallSite } from './aws/aws-failures';
+export { KeyProviderRegistry, type ProviderRequest } from './registry';
+export { OidcSigningKeyStore, SIGNING_KEY_FILE, SIGNING_ALG, type PublicJwk, type SigningKeyStoreOptions } from './oidc/signing-key-store';
+export { OidcIssuer, type OidcIssuerOptions, type TrustExpectations, type OpenIdConfiguration } from './oidc/oidc-issuer';
+export { readKeyProvidersConfig, type KeyProvidersConfig } from './config';
+export { createKeyProviders, type KeyProviders } from './create-key-providers';

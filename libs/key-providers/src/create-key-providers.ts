@@ -1,0 +1,61 @@
+import { AwsClientPool } from './aws/aws-client-pool';
+import { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
+import { CustomerKmsKeys } from './aws/customer-kms-keys';
+import { KmsCalls } from './aws/kms-calls';
+import { WebIdentityCredentials } from './aws/web-identity-credentials';
+import type { KeyProvidersConfig } from './config';
+import { OidcIssuer } from './oidc/oidc-issuer';
+import { OidcSigningKeyStore } from './oidc/signing-key-store';
+import { KmsPlatformKeyProvider } from './platform/kms-platform-provider';
+import { LocalPlatformKeyProvider } from './platform/local-platform-provider';
+import { PlatformMasterKeyring } from './platform/master-keyring';
+import { KeyProviderRegistry } from './registry';
+import { parseKeyArn } from '@cmk/domain';
+import type { KeyEncryptionProvider } from './port';
+
+/** The wired key providers of one process (api or worker). */
+export interface KeyProviders {
+  readonly issuer: OidcIssuer;
+  readonly signingKeys: OidcSigningKeyStore;
+  readonly registry: KeyProviderRegistry;
+  readonly verifier: AwsKmsKeyVerifier;
+  /** The local keyring when the platform key is local (for rotation tooling); else undefined. */
+  readonly platformKeyring: PlatformMasterKeyring | undefined;
+  /** Closes keep-alive sockets. */
+  close(): void;
+}
+
+/** Composition root of this library: opens key files (creating them on first start) and builds clients. */
+export async function createKeyProviders(config: KeyProvidersConfig): Promise<KeyProviders> {
+  const tokenTtlSeconds = config.oidcTokenTtlSeconds ?? 300;
+  const signingKeys = await OidcSigningKeyStore.open({ dataDir: config.dataDir, tokenTtlSeconds });
+  const issuer = new OidcIssuer(signingKeys, {
+    issuer: `${config.publicUrl.replace(/\/+$/, '')}/oidc`,
+    subjectPrefix: config.oidcSubjectPrefix,
+    tokenTtlSeconds,
+  });
+  const clients = new AwsClientPool(config.aws);
+  const customerKeys = new CustomerKmsKeys(clients, new WebIdentityCredentials(issuer, clients, config.sessions), config.throttleRetry);
+
+  let platform: KeyEncryptionProvider;
+  let platformKeyring: PlatformMasterKeyring | undefined;
+  const kmsKeyArn = config.platformKmsKeyArn;
+  if (kmsKeyArn !== undefined) {
+    const region = parseKeyArn(kmsKeyArn)?.region ?? 'us-east-1';
+    // Ambient credentials: the SDK's default chain (env, web identity, ECS, instance profile).
+    const calls = new KmsCalls({ client: () => clients.kmsClient(`platform\n${region}`, region) }, undefined, config.throttleRetry);
+    platform = new KmsPlatformKeyProvider(kmsKeyArn, calls);
+  } else {
+    platformKeyring = await PlatformMasterKeyring.open({ dataDir: config.dataDir, fromEnv: config.platformMasterKey });
+    platform = new LocalPlatformKeyProvider(platformKeyring);
+  }
+
+  return {
+    issuer,
+    signingKeys,
+    registry: new KeyProviderRegistry(platform, customerKeys),
+    verifier: new AwsKmsKeyVerifier(customerKeys),
+    platformKeyring,
+    close: () => clients.close(),
+  };
+}
