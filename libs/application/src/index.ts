@@ -1,1 +1,3 @@
-export {};
+export * from './command-path';
+export * from './application-error';
+export * from './key-verifier';

@@ -1,3 +1,5 @@
 export * from './free-port';
 export * from './wait-for';
 export * from './redis-server';
+export * from './service-process';
+export * from './http-client';

@@ -1,0 +1,52 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { KEY_VERIFIER } from '@cmk/application';
+import { API_CONFIG, type ApiConfig } from './config';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { ErrorFilter } from './http/error.filter';
+import { OrgDirectory } from './auth/org-directory';
+import { OrgAccessGuard, OperatorGuard } from './auth/guards';
+import { AdminController } from './admin/admin.controller';
+import { ADMIN_COMMAND_HANDLERS } from './admin/commands';
+import { OrgService } from './admin/org.service';
+import { KeysController } from './keys/keys.controller';
+import { KEY_COMMAND_HANDLERS } from './keys/commands';
+import { KeyringService } from './keys/keyring.service';
+import { HealthController } from './health/health.controller';
+
+export interface AppModuleOptions {
+  readonly config: ApiConfig;
+  /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
+  readonly keyVerifier?: Provider;
+}
+
+/** The api's composition root: configuration and adapters are bound to ports here only. */
+@Module({})
+export class AppModule {
+  static register(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        { module: ConfigHolder, global: true, providers: [{ provide: API_CONFIG, useValue: options.config }], exports: [API_CONFIG] },
+        CqrsModule.forRoot(),
+        InfrastructureModule,
+      ],
+      controllers: [HealthController, AdminController, KeysController],
+      providers: [
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        OrgDirectory,
+        OrgAccessGuard,
+        OperatorGuard,
+        OrgService,
+        KeyringService,
+        ...ADMIN_COMMAND_HANDLERS,
+        ...KEY_COMMAND_HANDLERS,
+        options.keyVerifier ?? { provide: KEY_VERIFIER, useValue: undefined },
+      ],
+    };
+  }
+}
+
+@Module({})
+class ConfigHolder {}

@@ -1,0 +1,36 @@
+import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
+
+export interface ApiConfig extends CommonConfig {
+  /** `PORT`, default 3000. */
+  readonly port: number;
+  /** `HOST`, default `127.0.0.1` (set `0.0.0.0` in containers). */
+  readonly host: string;
+  /** `CMK_OPERATOR_TOKEN` (required, at least 24 characters): guards `/api/admin` and ops routes. */
+  readonly operatorToken: string;
+  /** `PUBLIC_URL`, default `http://127.0.0.1:<PORT>`: the base of the OIDC issuer URL. */
+  readonly publicUrl: string;
+  /** `CMK_READ_WAIT_MS`, default 5000: how long a command waits for its read model to catch up. */
+  readonly readWaitMs: number;
+}
+
+export const API_CONFIG = Symbol('API_CONFIG');
+
+/** Reads and validates the api's configuration once, at start-up. */
+export function loadApiConfig(env: Readonly<Record<string, string | undefined>> = process.env): ApiConfig {
+  const reader = new EnvReader(env);
+  const common = readCommonConfig(reader);
+  const port = reader.int('PORT', 3000, 0, 65_535);
+  const operatorToken = reader.string('CMK_OPERATOR_TOKEN', '');
+  if (operatorToken.length < 24) reader.problems.push('CMK_OPERATOR_TOKEN must be set to a secret of at least 24 characters');
+  const publicUrl = reader.url('PUBLIC_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']) ?? `http://127.0.0.1:${port}`;
+  const config: ApiConfig = {
+    ...common,
+    port,
+    host: reader.string('HOST', '127.0.0.1'),
+    operatorToken,
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    readWaitMs: reader.int('CMK_READ_WAIT_MS', 5_000, 0, 60_000),
+  };
+  reader.check();
+  return config;
+}

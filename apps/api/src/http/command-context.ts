@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { EventMetadata } from '@cmk/domain';
+import { ApplicationError } from '@cmk/application';
+import { actorOf, type AuthenticatedRequest } from '../auth/principal';
+
+/**
+ * What every command carries from the HTTP edge: event metadata (actor, token, request and
+ * correlation ids, the time the request was accepted) and the optional idempotency key.
+ */
+export interface CommandContext {
+  readonly metadata: EventMetadata;
+  readonly idempotencyKey: string | undefined;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function header(request: AuthenticatedRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export function commandContextOf(request: AuthenticatedRequest): CommandContext {
+  const requestId = header(request, 'x-request-id') ?? randomUUID();
+  const idempotencyKey = header(request, 'idempotency-key');
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new ApplicationError('VALIDATION_FAILED', 400, 'Idempotency-Key must be 1-128 characters of letters, digits and . _ : -', { fields: { 'Idempotency-Key': ['invalid'] } });
+  }
+  const principal = request.principal;
+  const metadata: EventMetadata = {
+    actor: actorOf(principal),
+    ...(principal?.kind === 'user' ? { tokenId: principal.tokenId } : {}),
+    requestId,
+    correlationId: header(request, 'x-correlation-id') ?? requestId,
+    causationId: requestId,
+    occurredAt: new Date().toISOString(),
+  };
+  return { metadata, idempotencyKey };
+}
+
+/** Injects the `CommandContext` of the current request. */
+export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): CommandContext =>
+  commandContextOf(context.switchToHttp().getRequest<AuthenticatedRequest>()),
+);

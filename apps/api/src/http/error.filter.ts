@@ -1,0 +1,74 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApplicationError } from '@cmk/application';
+import { DomainError, httpStatusOf } from '@cmk/domain';
+import { ConcurrencyError } from '@cmk/eventstore';
+import { errorBody, type ErrorBody } from './error-body';
+
+/** Body-parser failures carry a `type`; they are the client's fault, never a 500. */
+function bodyParserError(exception: unknown): { status: number; body: ErrorBody } | undefined {
+  if (typeof exception !== 'object' || exception === null || !('type' in exception)) return undefined;
+  switch (exception.type) {
+    case 'entity.parse.failed':
+      return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON') };
+    case 'entity.too.large':
+      return { status: 413, body: errorBody('PAYLOAD_TOO_LARGE', 'The request body is too large') };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, body: errorBody('UNSUPPORTED_ENCODING', 'The request body encoding is not supported') };
+    default:
+      return undefined;
+  }
+}
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/**
+ * Maps every failure to `{ error: { code, message, details } }`. Known errors keep their stable
+ * codes; anything unexpected is a 500 with a request id and no stack or internal message.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const { status, body } = this.map(exception, request);
+    if (response.headersSent) return;
+    response.status(status).json(body);
+  }
+
+  private map(exception: unknown, request: Request): { status: number; body: ErrorBody } {
+    if (exception instanceof DomainError) return { status: httpStatusOf(exception.code), body: errorBody(exception.code, exception.message, exception.details) };
+    if (exception instanceof ApplicationError) return { status: exception.httpStatus, body: errorBody(exception.code, exception.message, exception.details) };
+    if (exception instanceof ConcurrencyError) {
+      return { status: 409, body: errorBody('CONCURRENT_CHANGE', 'Another change to the same resource won the race; read it again and retry') };
+    }
+    if (exception instanceof HttpException) {
+      const parsed = bodyParserError(exception.cause);
+      if (parsed) return parsed;
+      if (exception.cause instanceof SyntaxError) return { status: 400, body: errorBody('INVALID_JSON', 'The request body is not valid JSON') };
+      const status = exception.getStatus();
+      const code = HTTP_CODES[status] ?? `HTTP_${status}`;
+      const message = status === 404 ? `No route ${request.method} ${request.path}` : exception.message;
+      return { status, body: errorBody(code, message) };
+    }
+    const parsed = bodyParserError(exception);
+    if (parsed) return parsed;
+    const requestId = String(request.headers['x-request-id'] ?? '');
+    const name = exception instanceof Error ? exception.name : typeof exception;
+    this.logger.error(`Unhandled ${name} on ${request.method} ${request.path} (request ${requestId}): ${exception instanceof Error ? exception.message : ''}`);
+    return { status: 500, body: errorBody('INTERNAL', 'Something went wrong on our side', { requestId }) };
+  }
+}

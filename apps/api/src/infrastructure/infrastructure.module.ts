@@ -1,0 +1,53 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { createRedis, openEventStore } from '@cmk/runtime';
+import { API_CONFIG, type ApiConfig } from '../config';
+
+export const REDIS = Symbol('REDIS');
+export const PROJECTIONS = Symbol('PROJECTIONS');
+
+const projectionLogger = new Logger('projections');
+
+/**
+ * The api's connections: the event store (SQLite or EventStoreDB by configuration), Redis, the
+ * read-model queries, and the projection runner. Projections run in every api replica (they
+ * are idempotent) so a command can wait in-process until its own events are readable.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: EVENT_STORE, inject: [API_CONFIG], useFactory: (config: ApiConfig) => openEventStore(config) },
+    { provide: REDIS, inject: [API_CONFIG], useFactory: (config: ApiConfig) => createRedis(config.redisUrl, 'cmk-api') },
+    { provide: ReadModelQueries, inject: [REDIS], useFactory: (redis: Redis) => new ReadModelQueries(redis) },
+    {
+      provide: PROJECTIONS,
+      inject: [EVENT_STORE, REDIS],
+      useFactory: (store: EventStore, redis: Redis) =>
+        startProjections({
+          store,
+          redis,
+          logger: {
+            log: (message, details) => projectionLogger.log(details ? `${message} ${JSON.stringify(details)}` : message),
+            warn: (message, details) => projectionLogger.warn(details ? `${message} ${JSON.stringify(details)}` : message),
+            error: (message, details) => projectionLogger.error(details ? `${message} ${JSON.stringify(details)}` : message),
+          },
+        }),
+    },
+  ],
+  exports: [EVENT_STORE, REDIS, ReadModelQueries, PROJECTIONS],
+})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
+    await this.store.close();
+    this.redis.disconnect();
+  }
+}

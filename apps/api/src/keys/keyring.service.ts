@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider, keyringStream, type KeyringCommand, type KeyringEvent, type KeyringState } from '@cmk/domain';
+import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { fold, handleCommand, type CommandResult } from '@cmk/application';
+import type { ProjectionRunner } from '@cmk/read-models';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { PROJECTIONS } from '../infrastructure/infrastructure.module';
+
+const codec = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };
+
+/**
+ * Runs key-ring commands through the one command path and then waits (bounded by
+ * `CMK_READ_WAIT_MS`) until the projections include them, so a query right after a command
+ * sees its effect.
+ */
+@Injectable()
+export class KeyringService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async execute(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<CommandResult<KeyringState, KeyringEvent>> {
+    const result = await handleCommand(this.store, keyringStream(orgId), keyringDecider, codec, command, { idempotencyKey });
+    if (result.position) await this.projections.waitForPosition(result.position, this.config.readWaitMs);
+    return result;
+  }
+
+  /**
+   * Decides `command` on the current state without appending, so a request the rules refuse
+   * fails before any slow external check. Returns `'replay'` when the idempotency key was
+   * already used (the real execution will return the first result).
+   */
+  async precheck(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<'ok' | 'replay'> {
+    const recorded = await this.store.readStream(keyringStream(orgId));
+    if (idempotencyKey !== undefined && recorded.some((e) => e.metadata['idempotencyKey'] === idempotencyKey)) return 'replay';
+    keyringDecider.decide(command, fold(recorded, keyringDecider, codec));
+    return 'ok';
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+import { freePort, HttpClient, RedisServer, ServiceProcess } from '@cmk/testing';
+
+export interface E2eOptions {
+  /** Start the worker app too. Default false. */
+  readonly worker?: boolean;
+  /** Extra environment for both apps. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Persist Redis across restarts (for kill/restart tests). Default false. */
+  readonly redisAppendOnly?: boolean;
+}
+
+export interface DemoKey {
+  readonly roleArn: string;
+  readonly keyArn: string;
+  readonly aliasArn: string | undefined;
+}
+
+/**
+ * Everything an end-to-end test needs, started by the test itself: a private redis-server, the
+ * KMS/STS emulator (in the test process, so the test can inject faults and read call counts),
+ * a temporary data directory for the embedded event store, and the built api (and worker) as
+ * real processes.
+ */
+export class E2eEnvironment {
+  readonly operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+  readonly processes: ServiceProcess[] = [];
+  api!: ServiceProcess;
+  worker: ServiceProcess | undefined;
+  baseUrl!: string;
+
+  private constructor(
+    readonly redis: RedisServer,
+    readonly kms: KmsEmulator,
+    readonly dataDir: string,
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async start(options: E2eOptions = {}): Promise<E2eEnvironment> {
+    const redis = await RedisServer.start({ appendOnly: options.redisAppendOnly ?? false });
+    const kms = await startKmsEmulator();
+    const dataDir = mkdtempSync(join(tmpdir(), 'cmk-e2e-'));
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
+      CMK_DATA_DIR: dataDir,
+      AWS_ENDPOINT_URL_KMS: kms.url,
+      AWS_ENDPOINT_URL_STS: kms.url,
+      AWS_REGION: kms.region,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    };
+    const environment = new E2eEnvironment(redis, kms, dataDir, env);
+    environment.baseUrl = `http://127.0.0.1:${port}`;
+    await environment.startApi();
+    if (options.worker) await environment.startWorker();
+    return environment;
+  }
+
+  async startApi(): Promise<ServiceProcess> {
+    this.api = await ServiceProcess.start({
+      name: 'api',
+      script: 'dist/apps/api/src/main.js',
+      env: { ...this.env, CMK_OPERATOR_TOKEN: this.operatorToken },
+      readyUrl: `${this.baseUrl}/readyz`,
+    });
+    this.processes.push(this.api);
+    return this.api;
+  }
+
+  async startWorker(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+    const worker = await ServiceProcess.start({ name: 'worker', script: 'dist/apps/worker/src/main.js', env: { ...this.env, ...extraEnv } });
+    this.worker ??= worker;
+    this.processes.push(worker);
+    return worker;
+  }
+
+  /** A client with the operator token. */
+  operator(): HttpClient {
+    return new HttpClient(this.baseUrl, this.operatorToken);
+  }
+
+  anonymous(): HttpClient {
+    return new HttpClient(this.baseUrl);
+  }
+
+  /** Registers an org and returns a client holding a token with `role`. */
+  async orgWithToken(login: string, edition: string, role: 'admin' | 'member' = 'admin'): Promise<HttpClient> {
+    const created = await this.operator().post('/api/admin/orgs', { login, edition });
+    if (created.status !== 201 && created.status !== 409) throw new Error(`org create: ${created.status} ${JSON.stringify(created.body)}`);
+    return this.tokenFor(login, role);
+  }
+
+  async tokenFor(login: string, role: 'admin' | 'member', user = `${role}-user`): Promise<HttpClient> {
+    const issued = await this.operator().post<{ token: string }>(`/api/admin/orgs/${login}/tokens`, { user, role });
+    if (issued.status !== 201) throw new Error(`token issue: ${issued.status} ${JSON.stringify(issued.body)}`);
+    return new HttpClient(this.baseUrl, issued.body.token);
+  }
+
+  /** A KMS key in the emulator and a role that trusts our issuer for `org`. */
+  demoKey(org: string, options: { alias?: string; actions?: string[]; subjectPrefix?: string } = {}): DemoKey {
+    const key = this.kms.createKey({ alias: options.alias ?? `alias/${org}-${randomBytes(4).toString('hex')}` });
+    const roleName = `cmk-${org}-${randomBytes(4).toString('hex')}`;
+    const { roleArn } = this.kms.registerRole({
+      roleArn: `arn:aws:iam::${this.kms.accountId}:role/${roleName}`,
+      trust: { issuer: `${this.baseUrl}/oidc`, audience: `aws:${org}`, subject: `${options.subjectPrefix ?? 'cmk'}:cmk:organization.login:${org}` },
+      allow: [{ keyArn: key.keyArn, actions: options.actions ?? ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] }],
+    });
+    return { roleArn, keyArn: key.keyArn, aliasArn: key.aliasArn };
+  }
+
+  async stop(): Promise<void> {
+    for (const process of this.processes.reverse()) await process.stop();
+    await this.kms.close();
+    await this.redis.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

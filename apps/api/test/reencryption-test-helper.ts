@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider, keyringStream, type KeyringState } from '@cmk/domain';
+import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
+import { fold, handleCommand } from '@cmk/application';
+
+const codec = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };
+
+/**
+ * Finishes a re-encryption the way the worker will: through the domain's own command path on
+ * the same event store file the api uses (SQLite is safe across processes). Tests only; there
+ * is no public endpoint for it.
+ */
+export class KeyringTestHelper {
+  private constructor(private readonly store: EventStore) {}
+
+  static async open(dataDir: string): Promise<KeyringTestHelper> {
+    return new KeyringTestHelper(await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') }));
+  }
+
+  async state(orgId: string): Promise<KeyringState> {
+    return fold(await this.store.readStream(keyringStream(orgId)), keyringDecider, codec);
+  }
+
+  async completeRun(orgId: string, reencryptionId: string): Promise<void> {
+    const metadata = { actor: 'system', requestId: `test-${reencryptionId}`, correlationId: reencryptionId, causationId: reencryptionId, occurredAt: new Date().toISOString() };
+    await handleCommand(this.store, keyringStream(orgId), keyringDecider, codec, { type: 'CompleteReencryption', data: { orgId, reencryptionId, rewrapped: 0, failed: 0 }, metadata });
+  }
+
+  async events(orgId: string) {
+    return (await this.store.readStream(keyringStream(orgId))).map((e) => codec.decode(e));
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

@@ -1,0 +1,96 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ConcurrencyError, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
+import type { Decider, EncodedEvent, RawEvent } from '@cmk/domain';
+
+/** Decodes stored events at the edge and encodes new ones (the domain's codec). */
+export interface EventCodec<E> {
+  readonly decode: (raw: RawEvent) => E;
+  readonly encode: (event: E) => EncodedEvent;
+}
+
+export interface CommandOptions {
+  /**
+   * A client-chosen key (the `Idempotency-Key` header). A command retried with the same key on
+   * the same stream returns the first result instead of deciding again.
+   */
+  readonly idempotencyKey?: string;
+  /** How many times a command is re-decided after losing a race for the stream. Default 5. */
+  readonly maxAttempts?: number;
+}
+
+export interface CommandResult<S, E> {
+  /** The events this command appended (or had appended, for an idempotent retry). */
+  readonly events: E[];
+  readonly state: S;
+  /** Position of the last appended event; `undefined` when the command appended nothing. */
+  readonly position: Position | undefined;
+  /** True when the result was replayed from an earlier request with the same idempotency key. */
+  readonly replayed: boolean;
+}
+
+const IDEMPOTENCY_FIELD = 'idempotencyKey';
+
+/** Event ids derived from the idempotency key, so even a lost response can be retried safely. */
+function eventId(streamName: string, seed: string, index: number): string {
+  const hex = createHash('sha256').update(`${streamName}\n${seed}\n${index}`).digest('hex');
+  // Shape it as an RFC 4122 version-5-style UUID (the store expects UUIDs).
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The one command path: read the stream, fold it, decide, append with the revision read.
+ * Losing a race (the store's `ConcurrencyError`, and only that) re-reads and decides again, so
+ * the rules are always checked against the state the events land on. Any other failure
+ * propagates unchanged: an outage never looks like a conflict.
+ */
+export async function handleCommand<C, S, E>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<C, E, S>,
+  codec: EventCodec<E>,
+  command: C,
+  options: CommandOptions = {},
+): Promise<CommandResult<S, E>> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const recorded = await store.readStream(streamName);
+    if (options.idempotencyKey !== undefined) {
+      const prior = recorded.filter((e) => e.metadata[IDEMPOTENCY_FIELD] === options.idempotencyKey);
+      if (prior.length > 0) return replay(recorded, prior, decider, codec);
+    }
+    const state = fold(recorded, decider, codec);
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, position: undefined, replayed: false };
+    const seed = options.idempotencyKey ?? `${recorded.length}:${randomUUID()}`;
+    const expectedRevision = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision;
+    try {
+      const result = await store.appendToStream(
+        streamName,
+        events.map((event, index) => {
+          const encoded = codec.encode(event);
+          const metadata = options.idempotencyKey === undefined ? encoded.metadata : { ...encoded.metadata, [IDEMPOTENCY_FIELD]: options.idempotencyKey };
+          return { id: eventId(streamName, seed, index), type: encoded.type, data: encoded.data, metadata };
+        }),
+        { expectedRevision },
+      );
+      const next = events.reduce(decider.evolve, state);
+      return { events, state: next, position: result.position, replayed: false };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+    }
+  }
+}
+
+/** Folds a stream read with `readStream` into the decider's state. */
+export function fold<S, E>(recorded: readonly RecordedEvent[], decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>, codec: Pick<EventCodec<E>, 'decode'>): S {
+  let state = decider.initialState();
+  for (const event of recorded) state = decider.evolve(state, codec.decode(event));
+  return state;
+}
+
+function replay<C, S, E>(recorded: RecordedEvent[], prior: RecordedEvent[], decider: Decider<C, E, S>, codec: EventCodec<E>): CommandResult<S, E> {
+  const last = prior[prior.length - 1];
+  const upTo = recorded.filter((e) => e.revision <= last.revision);
+  return { events: prior.map((e) => codec.decode(e)), state: fold(upTo, decider, codec), position: last.position, replayed: true };
+}

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './event-store';
+export * from './redis';

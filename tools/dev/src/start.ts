@@ -1,0 +1,123 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+
+/**
+ * `npm start`: everything a developer needs on one machine, no cloud account.
+ * - Redis at REDIS_URL (default 127.0.0.1:6379); a private `redis-server` when none answers.
+ * - The KMS + STS emulator on KMS_EMULATOR_PORT (default 4566) with a demo key and role,
+ *   unless AWS_ENDPOINT_URL_KMS points somewhere else.
+ * - The api (PORT, default 3000) and one worker, on the embedded event store in CMK_DATA_DIR.
+ */
+const ROOT = resolve(__dirname, '../../../..');
+const dataDir = resolve(process.env['CMK_DATA_DIR'] ?? join(ROOT, '.data'));
+const port = Number(process.env['PORT'] ?? 3000);
+const publicUrl = process.env['PUBLIC_URL'] ?? `http://127.0.0.1:${port}`;
+const children: ChildProcess[] = [];
+let emulator: KmsEmulator | undefined;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function operatorToken(): string {
+  const fromEnv = process.env['CMK_OPERATOR_TOKEN'];
+  if (fromEnv) return fromEnv;
+  const file = join(dataDir, 'operator-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `op_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function ensureRedis(url: string): Promise<void> {
+  if (await redisAnswers(url)) return say(`redis        ${url}`);
+  const bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+  if (!bin) throw new Error(`No Redis answers at ${url} and redis-server is not installed: start one or set REDIS_URL`);
+  const { hostname, port: redisPort } = new URL(url);
+  const dir = join(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const child = spawn(bin, ['--port', redisPort || '6379', '--bind', hostname || '127.0.0.1', '--dir', dir, '--appendonly', 'yes'], { stdio: 'ignore' });
+  children.push(child);
+  for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  say(`redis        ${url} (private redis-server started, data in ${dir})`);
+}
+
+async function startEmulator(): Promise<Record<string, string>> {
+  if (process.env['AWS_ENDPOINT_URL_KMS']) {
+    say(`kms          ${process.env['AWS_ENDPOINT_URL_KMS']} (from AWS_ENDPOINT_URL_KMS)`);
+    return {};
+  }
+  emulator = await startKmsEmulator({ port: Number(process.env['KMS_EMULATOR_PORT'] ?? 4566) });
+  const key = emulator.createKey({ alias: 'alias/cmk-demo', description: 'npm start demo key' });
+  const { roleArn } = emulator.registerRole({
+    roleArn: `arn:aws:iam::${emulator.accountId}:role/cmk-demo`,
+    trust: { issuer: `${publicUrl}/oidc`, audience: 'aws:demo', subject: `${process.env['CMK_OIDC_SUBJECT_PREFIX'] ?? 'cmk'}:cmk:organization.login:demo` },
+    allow: [{ keyArn: key.keyArn, actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] }],
+  });
+  say(`kms emulator ${emulator.url}`);
+  say(`  demo Role ARN  ${roleArn}   (trusts org "demo")`);
+  say(`  demo Key ARN   ${key.keyArn}`);
+  if (key.aliasArn) say(`  demo alias ARN ${key.aliasArn}`);
+  return { AWS_ENDPOINT_URL_KMS: emulator.url, AWS_ENDPOINT_URL_STS: emulator.url, AWS_REGION: emulator.region };
+}
+
+function startApp(name: string, script: string, env: NodeJS.ProcessEnv): void {
+  const child = spawn(process.execPath, [join(ROOT, script)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping`);
+      void stop(1);
+    }
+  });
+}
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.reverse()) child.kill('SIGTERM');
+  await emulator?.close();
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const token = operatorToken();
+  await ensureRedis(redisUrl);
+  const awsEnv = await startEmulator();
+  const env = { ...process.env, ...awsEnv, REDIS_URL: redisUrl, CMK_DATA_DIR: dataDir, CMK_OPERATOR_TOKEN: token, PORT: String(port), PUBLIC_URL: publicUrl };
+  startApp('api', 'dist/apps/api/src/main.js', env);
+  startApp('worker', 'dist/apps/worker/src/main.js', env);
+  say('');
+  say(`api          http://127.0.0.1:${port}   (operator token in ${join(dataDir, 'operator-token')})`);
+  say('try:');
+  say('  npm run cli -- org create demo --edition enterprise');
+  say('  npm run cli -- token issue demo alice --role admin      # prints an admin token');
+  say(`  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/api/orgs/demo/customer-managed-keys`);
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  void stop(1);
+});
