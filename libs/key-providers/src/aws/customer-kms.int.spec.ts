@@ -1,4 +1,5 @@
 import { ApplicationError } from '@cmk/application';
+import { waitFor } from '@cmk/testing';
 // Integration specs run against the emulator tool; library code never imports it.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
@@ -7,6 +8,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeyProviders, type KeyProviders } from '../create-key-providers';
+import { AwsClientPool } from './aws-client-pool';
+import { WebIdentityCredentials } from './web-identity-credentials';
 import { startIssuerServer, type IssuerServer } from '../testing/serve-oidc-issuer';
 
 const ACCOUNT = '111122223333';
@@ -164,6 +167,35 @@ describe('AWS KMS through STS web identity, against the emulator (real SDK over 
       expect(error).toMatchObject({ code: 'KMS_THROTTLED', httpStatus: 503 });
     } finally {
       emulator.clearFaults();
+    }
+  });
+
+  it('renews the session ahead of expiry in the background, and blocks only when nearly expired', async () => {
+    // Driven directly: the SDK memoises identities and asks our provider again only in their
+    // last 5 minutes (by the real clock), which is why refresh-ahead (10 min) is longer.
+    const { org, roleArn } = setup();
+    let offsetMs = 0;
+    const pool = new AwsClientPool({ stsEndpoint: emulator.url });
+    const sessions = new WebIdentityCredentials(providers.issuer, pool, { now: () => Date.now() + offsetMs });
+    const assumes = () => emulator.stats().byOperation.AssumeRoleWithWebIdentity ?? 0;
+    const start = assumes();
+    try {
+      const [first, second] = await Promise.all([sessions.get(org, roleArn, 'us-east-1'), sessions.get(org, roleArn, 'us-east-1')]);
+      expect(second).toBe(first);
+      expect(assumes() - start).toBe(1);
+
+      offsetMs = 55 * 60_000; // 5 min left: inside the 10-min refresh-ahead window, served at once
+      expect(await sessions.get(org, roleArn, 'us-east-1')).toBe(first);
+      await waitFor(() => assumes() - start === 2, { description: 'background renewal' });
+      const renewed = await sessions.get(org, roleArn, 'us-east-1');
+      expect(renewed).not.toBe(first);
+
+      offsetMs = 59.5 * 60_000; // the renewed session (issued at real time) has 30 s left: the caller waits
+      const blocking = await sessions.get(org, roleArn, 'us-east-1');
+      expect(blocking).not.toBe(renewed);
+      expect(assumes() - start).toBe(3);
+    } finally {
+      pool.close();
     }
   });
 
