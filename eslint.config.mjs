@@ -33,6 +33,23 @@ export default tseslint.config(
     },
   },
   {
+    // Integration and e2e specs of a library may start the emulators in tools/ (the real SDKs
+    // and clients talk to them); production code of a library never may.
+    files: ['**/*.int.spec.ts', '**/*.e2e.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: ['@cmk/eventstore/testing'],
+          depConstraints: [
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
+            { sourceTag: '*', onlyDependOnLibsWithTags: ['type:domain', 'type:application', 'type:infra', 'type:testing', 'type:tool'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tools and tests print to the terminal on purpose.
     files: ['tools/**/*.ts', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { KEY_VERIFIER } from '@cmk/application';
 import { API_CONFIG, type ApiConfig } from './config';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
@@ -14,6 +13,7 @@ import { KeysController } from './keys/keys.controller';
 import { KEY_COMMAND_HANDLERS } from './keys/commands';
 import { KeyringService } from './keys/keyring.service';
 import { HealthController } from './health/health.controller';
+import { OidcModule } from './oidc';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -31,6 +31,7 @@ export class AppModule {
         { module: ConfigHolder, global: true, providers: [{ provide: API_CONFIG, useValue: options.config }], exports: [API_CONFIG] },
         CqrsModule.forRoot(),
         InfrastructureModule,
+        OidcModule.register({ config: options.config.keyProviders }),
       ],
       controllers: [HealthController, AdminController, KeysController],
       providers: [
@@ -42,7 +43,7 @@ export class AppModule {
         KeyringService,
         ...ADMIN_COMMAND_HANDLERS,
         ...KEY_COMMAND_HANDLERS,
-        options.keyVerifier ?? { provide: KEY_VERIFIER, useValue: undefined },
+        ...(options.keyVerifier ? [options.keyVerifier] : []),
       ],
     };
   }

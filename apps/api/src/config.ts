@@ -1,3 +1,4 @@
+import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
 
 export interface ApiConfig extends CommonConfig {
@@ -11,6 +12,8 @@ export interface ApiConfig extends CommonConfig {
   readonly publicUrl: string;
   /** `CMK_READ_WAIT_MS`, default 5000: how long a command waits for its read model to catch up. */
   readonly readWaitMs: number;
+  /** Platform key, OIDC issuer and KMS client settings (see libs/key-providers/README.md). */
+  readonly keyProviders: KeyProvidersConfig;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -30,6 +33,7 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     operatorToken,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     readWaitMs: reader.int('CMK_READ_WAIT_MS', 5_000, 0, 60_000),
+    keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
   };
   reader.check();
   return config;

@@ -111,7 +111,7 @@ describe('customer managed keys over HTTP (api process, real Redis, KMS emulator
       ['bad key ARN', { name: 'a', type: 'aws_kms', awsKms: { roleArn: 'arn:aws:iam::123456789012:role/r', keyArn: 'arn:aws:s3:::bucket' } }, 400, 'INVALID_KEY_ARN'],
       ['blank name', { name: '   ', type: 'aws_kms', awsKms: { roleArn: 'arn:aws:iam::123456789012:role/r', keyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' } }, 400, 'INVALID_KEY_NAME'],
       ['long name', { name: 'x'.repeat(65), type: 'aws_kms', awsKms: { roleArn: 'arn:aws:iam::123456789012:role/r', keyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' } }, 400, 'INVALID_KEY_NAME'],
-    ])('refuses %s with %i %s', async (_, body, status, code) => {
+    ])('refuses %s', async (_, body, status, code) => {
       const response = await admin.post<ErrorBody>(cmk('valid-org'), body);
       expect(response.status).toBe(status);
       expect(response.body.error.code).toBe(code);
@@ -212,6 +212,49 @@ describe('customer managed keys over HTTP (api process, real Redis, KMS emulator
       await waitFor(async () => (await list()).keys.every((k) => k.state === 'disabled'), { description: 'all disabled' });
       const none = await admin.post<ErrorBody>(`${cmk(org)}/disable-all`);
       expect([none.status, none.body.error.code]).toEqual([409, 'NO_KEYS']);
+    });
+  });
+
+  describe('verification against KMS before a key is added', () => {
+    const org = 'verify-org';
+    let admin: HttpClient;
+    beforeAll(async () => {
+      admin = await env.orgWithToken(org, 'enterprise');
+    });
+
+    const refusal = async (body: object) => {
+      const response = await admin.post<ErrorBody>(cmk(org), body);
+      return [response.status, response.body.error?.code];
+    };
+
+    it('refuses each misconfiguration with its own code and never adds the key', async () => {
+      const good = env.demoKey(org);
+      const wrongAudience = env.demoKey('someone-else');
+      expect(await refusal(addBody('aud', { ...wrongAudience, keyArn: good.keyArn }))).toEqual([422, 'KMS_ROLE_NOT_ASSUMABLE']);
+      const wrongSubject = env.demoKey(org, { subjectPrefix: 'other' });
+      expect(await refusal(addBody('sub', wrongSubject))).toEqual([422, 'KMS_ROLE_NOT_ASSUMABLE']);
+      const noDecrypt = env.demoKey(org, { actions: ['kms:Encrypt', 'kms:GenerateDataKey'] });
+      expect(await refusal(addBody('nodecrypt', noDecrypt))).toEqual([422, 'KMS_ACCESS_DENIED']);
+      const disabled = env.demoKey(org);
+      env.kms.setKeyState(disabled.keyArn, 'Disabled');
+      expect(await refusal(addBody('disabled', disabled))).toEqual([422, 'KMS_KEY_DISABLED']);
+      const deleting = env.demoKey(org);
+      env.kms.setKeyState(deleting.keyArn, 'PendingDeletion');
+      expect(await refusal(addBody('deleting', deleting))).toEqual([422, 'KMS_KEY_PENDING_DELETION']);
+      const alias = `arn:aws:kms:${env.kms.region}:${env.kms.accountId}:alias/does-not-exist`;
+      expect(await refusal(addBody('alias', good, alias))).toEqual([422, 'KMS_KEY_NOT_FOUND']);
+      const listed = await admin.get<ListBody>(cmk(org));
+      expect(listed.body.keys).toEqual([]);
+      expect(await runs.events(org)).toEqual([]);
+    });
+
+    it('serves the OIDC discovery document and JWKS that STS fetched', async () => {
+      const discovery = await env.anonymous().get<{ issuer: string; jwks_uri: string }>('/oidc/.well-known/openid-configuration');
+      expect(discovery.status).toBe(200);
+      expect(discovery.body.issuer).toBe(`${env.baseUrl}/oidc`);
+      const jwks = await fetch(discovery.body.jwks_uri).then((r) => r.json() as Promise<{ keys: Record<string, unknown>[] }>);
+      expect(jwks.keys.length).toBeGreaterThan(0);
+      for (const key of jwks.keys) expect(Object.keys(key)).not.toEqual(expect.arrayContaining(['d']));
     });
   });
 

@@ -46,10 +46,13 @@ export class AddKeyHandler implements ICommandHandler<AddKeyCommand> {
     const roleArn = body.awsKms.roleArn.trim();
     const keyArn = body.awsKms.keyArn.trim();
     validateRoleArn(roleArn);
-    validateKeyArn(keyArn, { allowAlias: true });
-    const data = { orgId, keyId: randomUUID(), name: body.name, roleArn, keyArn, resolvedKeyArn: keyArn, edition: org.edition, reencryptionId: newReencryptionId() };
+    const parts = validateKeyArn(keyArn, { allowAlias: true });
+    // Until KMS has resolved an alias, the rules are checked with a stand-in key ARN of the same
+    // partition, region and account (the decider insists on a key ARN there).
+    const standIn = parts.kind === 'key' ? keyArn : `arn:${parts.partition}:kms:${parts.region}:${parts.accountId}:key/00000000-0000-4000-8000-000000000000`;
+    const data = { orgId, keyId: randomUUID(), name: body.name, roleArn, keyArn, resolvedKeyArn: standIn, edition: org.edition, reencryptionId: newReencryptionId() };
     const check = await this.keyring.precheck(orgId, { type: 'AddKey', data, metadata: ctx.metadata }, ctx.idempotencyKey);
-    const { resolvedKeyArn } = check === 'replay' ? { resolvedKeyArn: keyArn } : await this.verifier.verify({ orgId, roleArn, keyArn });
+    const { resolvedKeyArn } = check === 'replay' ? { resolvedKeyArn: standIn } : await this.verifier.verify({ orgId, roleArn, keyArn });
     const result = await this.keyring.execute(orgId, { type: 'AddKey', data: { ...data, resolvedKeyArn }, metadata: ctx.metadata }, ctx.idempotencyKey);
     const added = result.events.find((e) => e.type === 'KeyAdded');
     return { keyId: added?.type === 'KeyAdded' ? added.data.keyId : data.keyId, reencryptionId: startedRun(result.events) };

@@ -1,7 +1,6 @@
 import { ApplicationError } from '@cmk/application';
 import { waitFor } from '@cmk/testing';
 // Integration specs run against the emulator tool; library code never imports it.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
 import { promises as fs } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';

@@ -1,0 +1,2 @@
+export { ReencryptionApiModule } from './reencryption.module';
+export { LiveReencryptionService } from './live-reencryption.service';

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { OrgAccessGuard } from '../auth/guards';
+import { OrgDirectory } from '../auth/org-directory';
+import { LiveReencryptionService } from './live-reencryption.service';
+import { ReencryptionEventsController } from './reencryption-events.controller';
+
+/**
+ * Live re-encryption progress for admins: `LiveReencryptionService` (exported, for
+ * `GET …/reencryption`) and the SSE stream. Needs the global InfrastructureModule (Redis, the
+ * read-model queries, the event store).
+ */
+@Module({
+  controllers: [ReencryptionEventsController],
+  providers: [LiveReencryptionService, OrgDirectory, OrgAccessGuard],
+  exports: [LiveReencryptionService],
+})
+export class ReencryptionApiModule {}

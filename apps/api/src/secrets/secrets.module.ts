@@ -1,0 +1,55 @@
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import type { KeyProviders } from '@cmk/key-providers';
+import { EnvReader } from '@cmk/runtime';
+import { readSecretsConfig, SecretsService, type SecretsServiceOptions } from '@cmk/secrets';
+import { KEY_PROVIDERS } from '../oidc';
+import { SECRETS_COMMAND_HANDLERS } from './commands';
+import { DataKeysController, SecretsController } from './secrets.controller';
+
+export interface SecretsModuleOptions {
+  /**
+   * Data key cache and key ring cache settings. Default: read from the environment
+   * (`CMK_DATA_KEY_CACHE_TTL_MS` 300 000, `CMK_DATA_KEY_CACHE_MAX` 10 000,
+   * `CMK_KEYRING_CACHE_TTL_MS` 5 000). Prefer `readSecretsConfig` in `loadApiConfig`.
+   */
+  readonly options?: SecretsServiceOptions;
+}
+
+/**
+ * `POST /api/orgs/:org/secrets/{encrypt,decrypt}` and `GET /api/orgs/:org/data-keys/summary`.
+ * Needs `EVENT_STORE` and `ReadModelQueries` (InfrastructureModule), `KEY_PROVIDERS`
+ * (OidcModule) and the CqrsModule.
+ */
+@Module({})
+export class SecretsModule implements OnApplicationShutdown {
+  constructor(private readonly secrets: SecretsService) {}
+
+  static register(moduleOptions: SecretsModuleOptions = {}): DynamicModule {
+    return {
+      module: SecretsModule,
+      controllers: [SecretsController, DataKeysController],
+      providers: [
+        {
+          provide: SecretsService,
+          inject: [EVENT_STORE, KEY_PROVIDERS],
+          useFactory: (store: EventStore, providers: KeyProviders) => new SecretsService(store, providers.registry, moduleOptions.options ?? optionsFromEnv()),
+        },
+        ...SECRETS_COMMAND_HANDLERS,
+      ],
+      exports: [SecretsService],
+    };
+  }
+
+  /** Zeroes every cached plaintext data key on the way out. */
+  onApplicationShutdown(): void {
+    this.secrets.cache.clear();
+  }
+}
+
+function optionsFromEnv(): SecretsServiceOptions {
+  const reader = new EnvReader(process.env);
+  const options = readSecretsConfig(reader);
+  reader.check();
+  return options;
+}
