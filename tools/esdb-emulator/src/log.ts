@@ -145,10 +145,17 @@ export class InMemoryLog {
         start = existing.findIndex((event) => event.id === proposed[0].id);
         break;
     }
-    if (start < 0 || start + proposed.length > existing.length) return undefined;
-    const written = existing.slice(start, start + proposed.length);
-    if (!written.every((event, i) => event.id === proposed[i].id)) return undefined;
-    const last = written[written.length - 1];
-    return { kind: 'success', currentRevision: last.revision, position: last.position };
+    const written = start < 0 ? [] : existing.slice(start, start + proposed.length);
+    if (written.length === proposed.length && written.every((event, i) => event.id === proposed[i].id)) {
+      const last = written[written.length - 1];
+      return { kind: 'success', currentRevision: last.revision, position: last.position };
+    }
+    // Some of the ids are already in the stream but not as this exact batch: the real server calls
+    // that corrupted idempotency and answers with a wrong expected version, even for `any`.
+    const ids = new Set(existing.map((event) => event.id));
+    if ((expected.kind === 'any' || expected.kind === 'stream_exists') && proposed.some((event) => ids.has(event.id))) {
+      return { kind: 'wrong_expected_version', currentRevision: BigInt(existing.length - 1) };
+    }
+    return undefined;
   }
 }
