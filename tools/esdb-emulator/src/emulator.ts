@@ -15,6 +15,12 @@ export interface EsdbEmulatorOptions {
    * system events; adapters must skip them. Default `true`.
    */
   readonly systemEvents?: boolean;
+  /**
+   * Send the `caught_up` message when a subscription reaches the live end, as servers from 23.10
+   * do. `false` imitates older servers, whose clients must work out catching up themselves.
+   * Default `true`.
+   */
+  readonly caughtUpMessages?: boolean;
 }
 
 export interface EsdbEmulator {
@@ -42,7 +48,7 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const log = new InMemoryLog();
   const faults = new Faults();
-  const subscriptions = new Subscriptions(log);
+  const subscriptions = new Subscriptions(log, options.caughtUpMessages ?? true);
   if (options.systemEvents ?? true) seedSystemEvents(log);
 
   const server = new Server();

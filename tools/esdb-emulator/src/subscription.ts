@@ -35,6 +35,7 @@ class AllSubscription {
     private readonly call: ReadCall,
     options: ReadReq.Options,
     private readonly onClosed: (subscription: AllSubscription) => void,
+    private readonly sendCaughtUp: boolean,
   ) {
     this.filter = filterOf(options);
     this.structuredIds = options.getUuidOption()?.hasStructured() ?? false;
@@ -76,7 +77,7 @@ class AllSubscription {
         // a consumer that saw no matching event can still store a resume point.
         if (this.filter && this.scannedSinceCheckpoint > 0) await this.checkpoint();
         this.caughtUp = true;
-        await writeRespectingBackpressure(this.call, caughtUpResponse());
+        if (this.sendCaughtUp) await writeRespectingBackpressure(this.call, caughtUpResponse());
       }
     } finally {
       this.pumping = false;
@@ -115,7 +116,10 @@ class AllSubscription {
 export class Subscriptions {
   private readonly active = new Set<AllSubscription>();
 
-  constructor(private readonly log: InMemoryLog) {}
+  constructor(
+    private readonly log: InMemoryLog,
+    private readonly sendCaughtUp: boolean,
+  ) {}
 
   get count(): number {
     return this.active.size;
@@ -126,7 +130,7 @@ export class Subscriptions {
       call.emit('error', Object.assign(new Error('The emulator subscribes to $all only'), { code: status.UNIMPLEMENTED }));
       return;
     }
-    const subscription = new AllSubscription(this.log, call, options, (s) => this.active.delete(s));
+    const subscription = new AllSubscription(this.log, call, options, (s) => this.active.delete(s), this.sendCaughtUp);
     this.active.add(subscription);
     subscription.start();
   }

@@ -151,3 +151,40 @@ describe('EsdbEventStore under faults (esdb-emulator)', () => {
     expect(comparePositions(await store.headPosition(), result.position)).toBe(0);
   });
 });
+
+// Servers before 23.10 never send `caught_up`; the adapter derives it from the head of `$all`.
+describe('EsdbEventStore against a server without caught-up messages (esdb-emulator)', () => {
+  let emulator: EsdbEmulator;
+  let store: EsdbEventStore;
+
+  beforeAll(async () => {
+    emulator = await startEsdbEmulator({ caughtUpMessages: false });
+    store = await openEsdbEventStore({ url: emulator.url });
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await emulator.close();
+  });
+
+  it.each(['start', 'end'] as const)("still yields caught-up once, from '%s', before live events", async (fromPosition) => {
+    const streams = new TestStreams();
+    const past = newEvent(0);
+    await store.appendToStream(streams.name('p'), [past]);
+    await store.appendToStream(new TestStreams().name('noise'), newEvents(3));
+    const recorder = new SubscriptionRecorder(store.subscribeToAll({ fromPosition, filter: { streamNamePrefixes: [`${streams.prefix}-`] } }));
+    try {
+      await recorder.waitForCaughtUp();
+      const live = newEvent(1);
+      await store.appendToStream(streams.name('p'), [live]);
+      const expected = fromPosition === 'start' ? [past.id, live.id] : [live.id];
+      await recorder.waitForEventsUnder(streams.prefix, expected.length);
+      expect(ids(recorder.events)).toEqual(expected);
+      expect(recorder.caughtUpCount).toBe(1);
+      const caughtUpAt = recorder.items.findIndex((item) => item.kind === 'caught-up');
+      expect(caughtUpAt).toBeLessThan(recorder.items.findIndex((item) => item.kind === 'event' && item.event.id === live.id));
+    } finally {
+      await recorder.stop();
+    }
+  });
+});

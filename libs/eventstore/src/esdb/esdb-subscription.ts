@@ -108,6 +108,7 @@ export class EsdbAllSubscription implements AllSubscription {
       }
       if (this.stopped) return;
       if (!isTransient(failure)) {
+        this.onStopped();
         this.queue.fail(failure);
         return;
       }
