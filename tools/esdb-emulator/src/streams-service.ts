@@ -53,9 +53,13 @@ export function streamsService(log: InMemoryLog, subscriptions: Subscriptions, f
       void admitted.then((failure) => {
         if (failure !== undefined) return fail(failure, 'Injected failure (esdb-emulator)');
         if (!options) return fail(status.INVALID_ARGUMENT, 'Append without options');
-        const expected = expectedStateOf(options);
-        const outcome = log.append(streamNameOf(options.getStreamIdentifier()), expected, proposed);
-        callback(null, appendResponse(outcome, expected));
+        try {
+          const expected = expectedStateOf(options);
+          const outcome = log.append(streamNameOf(options.getStreamIdentifier()), expected, proposed);
+          callback(null, appendResponse(outcome, expected));
+        } catch (error) {
+          fail(status.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error));
+        }
       });
     });
   }
@@ -100,7 +104,12 @@ export function streamsService(log: InMemoryLog, subscriptions: Subscriptions, f
     call.end();
   }
 
-  return { append, read: (call: ReadCall) => void read(call) };
+  // A malformed request ends its own call; it must never become an unhandled rejection.
+  const safeRead = (call: ReadCall) =>
+    void read(call).catch((error: unknown) =>
+      call.emit('error', statusError(status.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error))),
+    );
+  return { append, read: safeRead };
 }
 
 function* streamEvents(stream: readonly StoredEvent[], options: ReadReq.Options.StreamOptions, backwards: boolean): Iterable<StoredEvent> {
