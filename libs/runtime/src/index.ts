@@ -1,3 +1,4 @@
 export * from './config';
 export * from './event-store';
 export * from './redis';
+export * from './store-identity';

@@ -6,11 +6,13 @@
  * | `org-<orgId>` | organisation registration, edition, access tokens |
  * | `keyring-<orgId>` | the org's customer managed keys and re-encryption runs |
  * | `datakey-<dataKeyId>` | one data key's wrapped forms over time |
+ * | `meta-<name>` | facts about the deployment itself, e.g. `meta-store-identity` |
  */
 export const STREAM_PREFIX = {
   org: 'org-',
   keyring: 'keyring-',
   datakey: 'datakey-',
+  meta: 'meta-',
 } as const;
 
 export type StreamCategory = keyof typeof STREAM_PREFIX;
@@ -31,6 +33,7 @@ function build(category: StreamCategory, id: string): string {
 export const orgStream = (orgId: string): string => build('org', orgId);
 export const keyringStream = (orgId: string): string => build('keyring', orgId);
 export const dataKeyStream = (dataKeyId: string): string => build('datakey', dataKeyId);
+export const metaStream = (name: string): string => build('meta', name);
 
 /** Parses a stream name built by this module; `undefined` for any other stream. */
 export function parseStreamName(name: string): ParsedStreamName | undefined {

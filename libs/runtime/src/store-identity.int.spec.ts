@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '@cmk/eventstore';
+import { storeIdentity } from './store-identity';
+
+describe('storeIdentity', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('is created once, shared by every client of a store, and differs between stores', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cmk-identity-'));
+    const other = mkdtempSync(join(tmpdir(), 'cmk-identity-'));
+    dirs.push(dir, other);
+    const a = await openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+    const b = await openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+    const c = await openSqliteEventStore({ path: join(other, 'events.sqlite') });
+    try {
+      const racing = await Promise.all([storeIdentity(a), storeIdentity(b), storeIdentity(a), storeIdentity(b)]);
+      expect(new Set(racing).size).toBe(1);
+      expect(racing[0]).toMatch(/^[a-f0-9]{12}$/);
+      expect(await storeIdentity(b)).toBe(racing[0]);
+      expect(await storeIdentity(c)).not.toBe(racing[0]);
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
