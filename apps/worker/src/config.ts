@@ -1,17 +1,32 @@
+import { hostname } from 'node:os';
+import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
+import { readReencryptionSettings, type ReencryptionSettings } from '@cmk/reencryption';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
 
 export interface WorkerConfig extends CommonConfig {
   /** `CMK_RUN_PROJECTIONS`, default `true`: keep the read models (and the data-key index) current. */
   readonly runProjections: boolean;
+  /** `CMK_RUN_REENCRYPTION`, default `true`: run the dispatcher and the re-encryption workers. */
+  readonly runReencryption: boolean;
+  /** `CMK_WORKER_NAME`, default `<hostname>-<pid>`: this process in metrics and `job.processedBy`. */
+  readonly workerName: string;
+  /** `PUBLIC_URL` must equal the api's: the worker signs web identity tokens for the same issuer. */
+  readonly keyProviders: KeyProvidersConfig;
+  readonly reencryption: ReencryptionSettings;
 }
 
 /** Reads and validates the worker's configuration once, at start-up. */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>> = process.env): WorkerConfig {
   const reader = new EnvReader(env);
   const common = readCommonConfig(reader);
+  const publicUrl = (reader.url('PUBLIC_URL', 'http://127.0.0.1:3000', ['http:', 'https:']) ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const config: WorkerConfig = {
     ...common,
     runProjections: reader.oneOf('CMK_RUN_PROJECTIONS', 'true', ['true', 'false'] as const) === 'true',
+    runReencryption: reader.oneOf('CMK_RUN_REENCRYPTION', 'true', ['true', 'false'] as const) === 'true',
+    workerName: reader.string('CMK_WORKER_NAME', `${hostname()}-${process.pid}`),
+    keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl }),
+    reencryption: readReencryptionSettings(reader),
   };
   reader.check();
   return config;

@@ -1,11 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { createKeyProviders } from '@cmk/key-providers';
+import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { ConfigError, createRedis, describeEventStore, openEventStore } from '@cmk/runtime';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 
 const logger = new Logger('worker');
+const fleetLogger = new Logger('reencryption');
 
-/** The worker process: projections (idempotent, safe beside the api's) and, later, re-encryption. */
+/**
+ * The worker process: projections (idempotent, safe beside the api's) and the re-encryption
+ * fleet (dispatcher + plan / rewrap-batch / finalize workers). Any number of replicas.
+ */
 async function main(): Promise<void> {
   let config: WorkerConfig;
   try {
@@ -17,13 +23,34 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  Logger.overrideLogger(['error', 'warn', 'log', 'debug'].slice(0, ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1) as ('error' | 'warn' | 'log' | 'debug')[]);
   const store = await openEventStore(config);
-  const redis = createRedis(config.redisUrl, 'cmk-worker-projections');
+  const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
-  logger.log(`worker started (event store: ${describeEventStore(config)})`);
+  const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
+  const fleet: Fleet | undefined = providers
+    ? startReencryptionFleet({
+        store,
+        redis,
+        redisUrl: config.redisUrl,
+        queries: new ReadModelQueries(redis),
+        providers: providers.registry,
+        settings: config.reencryption,
+        logger: fleetLogger,
+        workerName: config.workerName,
+      })
+    : undefined;
+  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
+
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.log(`${signal}: shutting down`);
+    // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
+    await fleet?.close();
     await projections?.stop();
+    providers?.close();
     await store.close();
     redis.disconnect();
     process.exit(0);

@@ -1,1 +1,14 @@
-export {};
+export * from './names';
+export * from './config';
+export * from './payloads';
+export { RunProgress, countersFromHash, type RunCounters, type KeyOutcome } from './run-progress';
+export { KmsRateLimiter } from './kms-rate-limiter';
+export { FleetMetrics, BATCH_SECONDS_BUCKETS, KMS_SECONDS_BUCKETS } from './fleet-metrics';
+export { renderFleetMetrics } from './fleet-metrics-text';
+export { rewrapBatch, failureCode, type BatchDependencies, type BatchResult } from './rewrap-batch';
+export { startDispatcher, type Dispatcher, type DispatcherOptions, type FleetLogger } from './dispatcher';
+export { runPlan } from './plan';
+export { runFinalize, INCOMPLETE_CODE } from './finalize';
+export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions } from './fleet';
+export { type ProviderSource } from './keyring-access';
+export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';

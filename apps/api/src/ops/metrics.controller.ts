@@ -1,0 +1,69 @@
+import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { ApplicationError } from '@cmk/application';
+import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { ReadModelQueries } from '@cmk/read-models';
+import { renderFleetMetrics } from '@cmk/reencryption';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { REDIS } from '../infrastructure/infrastructure.module';
+import { matchesAny, presentedSecret } from './operator-credentials';
+import { OPS_OPTIONS, OPS_QUEUES, type OpsQueues } from './ops-queues';
+import type { OpsModuleOptions } from './ops.module';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
+
+/**
+ * `GET /metrics` (Prometheus text): this api process (default Node metrics), queue depth per
+ * queue and state and projection lag (collected on scrape), and the fleet-wide counters and
+ * histograms every worker pushes to Redis (rewraps, failures by code, batch and KMS latency).
+ * Operator-only: `Bearer <CMK_OPERATOR_TOKEN>` or `Bearer <CMK_METRICS_TOKEN>` (a scrape-only
+ * secret, so Prometheus never holds the operator token).
+ */
+@Controller()
+export class MetricsController {
+  private readonly registry = new Registry();
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(OPS_OPTIONS) private readonly options: OpsModuleOptions,
+    @Inject(OPS_QUEUES) queues: OpsQueues,
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(REDIS) private readonly redis: Redis,
+    queries: ReadModelQueries,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
+    new Gauge({
+      name: 'cmk_queue_jobs',
+      help: 'Jobs per re-encryption queue and state.',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const queue of queues.all) {
+          const counts = await queue.getJobCounts(...JOB_STATES);
+          for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cmk_projection_lag_events',
+      help: 'Events in the store not yet applied to the read models (store head minus checkpoint).',
+      registers: [this.registry],
+      async collect() {
+        const [head, checkpoint] = await Promise.all([store.headPosition(), queries.checkpoint()]);
+        this.set(Number(head.commit - (checkpoint?.commit ?? -1n)));
+      },
+    });
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(@Req() request: Request): Promise<string> {
+    const bearer = /^Bearer\s/i.test(request.headers.authorization ?? '') ? presentedSecret(request.headers.authorization) : undefined;
+    if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
+      throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
+    }
+    return (await this.registry.metrics()) + (await renderFleetMetrics(this.redis));
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Express } from 'express';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { MetricsController } from './metrics.controller';
+import { operatorOnly } from './operator-credentials';
+import { OPS_OPTIONS, OPS_QUEUES, OpsQueues } from './ops-queues';
+
+export interface OpsModuleOptions {
+  /**
+   * `CMK_METRICS_TOKEN`: a second bearer secret accepted on `/metrics` only (for the scraper).
+   * Default: unset, only the operator token is accepted.
+   */
+  readonly metricsToken?: string;
+  /** Where the queue dashboard is mounted. Default `/admin/queues`. */
+  readonly dashboardPath?: string;
+}
+
+/**
+ * Operator pages: the BullMQ dashboard (bull-board) at `/admin/queues` and Prometheus metrics at
+ * `/metrics`. The dashboard accepts `Bearer <CMK_OPERATOR_TOKEN>` or HTTP Basic with the token
+ * as the password, so a browser can log in.
+ */
+@Module({})
+export class OpsModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly http: HttpAdapterHost,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(OPS_OPTIONS) private readonly options: OpsModuleOptions,
+    @Inject(OPS_QUEUES) private readonly queues: OpsQueues,
+  ) {}
+
+  static register(options: OpsModuleOptions = {}): DynamicModule {
+    return {
+      module: OpsModule,
+      controllers: [MetricsController],
+      providers: [
+        { provide: OPS_OPTIONS, useValue: options },
+        { provide: OPS_QUEUES, inject: [API_CONFIG], useFactory: (config: ApiConfig) => new OpsQueues(config.redisUrl) },
+      ],
+    };
+  }
+
+  /** Mounted on the Express instance directly: bull-board is an Express router with its own assets. */
+  onModuleInit(): void {
+    const path = this.options.dashboardPath ?? '/admin/queues';
+    const board = new ExpressAdapter();
+    board.setBasePath(path);
+    // @bull-board/express 9.10.1 carries its own @bull-board/api 9.10.1 beside our 9.10.2: same
+    // shape, distinct declarations (a private field), hence the cast. Align the versions to drop it.
+    const serverAdapter = board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'];
+    createBullBoard({ queues: this.queues.all.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter });
+    const app = this.http.httpAdapter.getInstance<Express>();
+    app.use(path, operatorOnly([this.config.operatorToken]), board.getRouter());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queues.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { dataKeyDecider, dataKeyStream, decodeDataKeyEvent, encodeDataKeyEvent, type DataKeyState, type KeyringState } from '@cmk/domain';
+import { fold, handleCommand } from '@cmk/application';
+import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
+import { createKeyProviders, type KeyProviders } from '@cmk/key-providers';
+
+const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
+
+/**
+ * Test data for re-encryption runs: issues data keys under the org's current default through
+ * the domain's command path (a real wrap by the real provider), and checks afterwards where each
+ * one is wrapped and that it still unwraps to the same plaintext.
+ */
+export class DataKeyFixture {
+  private readonly plaintexts = new Map<string, string>();
+
+  private constructor(
+    private readonly store: EventStore,
+    readonly providers: KeyProviders,
+  ) {}
+
+  /** The same data dir and issuer as the apps; KMS/STS endpoints come from the SDK's env vars. */
+  static async open(dataDir: string, publicUrl: string): Promise<DataKeyFixture> {
+    const store = await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+    const providers = await createKeyProviders({ dataDir, publicUrl, aws: { maxAttempts: 3 }, throttleRetry: { retries: 10 } });
+    return new DataKeyFixture(store, providers);
+  }
+
+  /** Issues `count` platform-wrapped data keys for `orgId`; returns their ids. */
+  async issuePlatformKeys(orgId: string, count: number): Promise<string[]> {
+    const platform = this.providers.registry.platformProvider;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const dataKeyId = `dk-${orgId}-${randomUUID().slice(0, 8)}-${i}`;
+      const generated = await platform.generateDataKey({ org: orgId, dataKey: dataKeyId });
+      this.plaintexts.set(dataKeyId, generated.plaintext.toString('base64'));
+      const metadata = { actor: 'system', requestId: dataKeyId, correlationId: dataKeyId, causationId: dataKeyId, occurredAt: new Date().toISOString() };
+      await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, codec, {
+        type: 'IssueDataKey',
+        data: { orgId, dataKeyId, scope: `env/${i % 7}`, wrappedBy: 'platform', kekRef: generated.kekRef, wrapped: generated.wrapped.toString('base64') },
+        metadata,
+      });
+      ids.push(dataKeyId);
+    }
+    return ids;
+  }
+
+  async state(dataKeyId: string): Promise<DataKeyState> {
+    return fold(await this.store.readStream(dataKeyStream(dataKeyId)), dataKeyDecider, codec);
+  }
+
+  /** Where each data key is wrapped now: `{ wrappedBy → count }`. */
+  async wrappedByCounts(ids: readonly string[]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const id of ids) {
+      const state = await this.state(id);
+      const by = state.status === 'issued' ? state.wrappedBy : 'missing';
+      counts[by] = (counts[by] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Unwraps every data key with the provider of its current key; returns the ids that fail or differ. */
+  async unwrapFailures(orgId: string, keyring: KeyringState, ids: readonly string[]): Promise<string[]> {
+    const bad: string[] = [];
+    for (const id of ids) {
+      const state = await this.state(id);
+      if (state.status !== 'issued') {
+        bad.push(id);
+        continue;
+      }
+      const key = keyring.keys.find((k) => k.keyId === state.wrappedBy);
+      const provider = this.providers.registry.providerFor({ orgId, wrappedBy: state.wrappedBy, roleArn: key?.roleArn, resolvedKeyArn: state.kekRef.startsWith('arn:') ? state.kekRef : key?.resolvedKeyArn });
+      try {
+        const plaintext = await provider.unwrap(Buffer.from(state.wrapped, 'base64'), { org: orgId, dataKey: id });
+        if (plaintext.toString('base64') !== this.plaintexts.get(id)) bad.push(id);
+      } catch {
+        bad.push(id);
+      }
+    }
+    return bad;
+  }
+
+  async close(): Promise<void> {
+    this.providers.close();
+    await this.store.close();
+  }
+}

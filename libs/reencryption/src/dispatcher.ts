@@ -1,0 +1,128 @@
+import { FlowProducer, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { decodeKeyringEvent, STREAM_PREFIX } from '@cmk/domain';
+import { formatPosition, parsePosition, type AllSubscription, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
+import { fleetKeys, jobIds, QUEUES } from './names';
+import type { PlanJobData, RunRef } from './payloads';
+import { KEEP_RUN_JOBS } from './scheduling';
+
+/** Structured logger; Nest's `Logger` fits. */
+export interface FleetLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface DispatcherOptions {
+  readonly store: EventStore;
+  readonly redis: Redis;
+  readonly flows: FlowProducer;
+  /** The finalize queue, to see whether a run's flow already exists. */
+  readonly finalizeQueue: Queue;
+  readonly logger: FleetLogger;
+  /** Attempts of a plan job. Default 20. */
+  readonly planAttempts?: number;
+}
+
+export interface Dispatcher {
+  stop(): Promise<void>;
+}
+
+// Moves the checkpoint forward only: two dispatchers never drag it back.
+const ADVANCE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local c = tonumber(string.match(current, '^(-?%d+)/'))
+  if c >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+
+/**
+ * Follows the keyring streams from a checkpoint in Redis and turns each `ReencryptionStarted`
+ * into a flow: `finalize-<id>` (parent) with `plan-<id>` (child). Job ids are deterministic,
+ * the flow is added only when its finalize job does not exist, and finished runs are no-ops
+ * in every job, so a replayed event or two dispatchers at once never duplicate work. The
+ * checkpoint is stored after the flow is added (at-least-once).
+ */
+export function startDispatcher(options: DispatcherOptions): Dispatcher {
+  let stopped = false;
+  let subscription: AllSubscription | undefined;
+  const loop = (async () => {
+    let backoffMs = 100;
+    while (!stopped) {
+      try {
+        const stored = await options.redis.get(fleetKeys.dispatcherCheckpoint);
+        subscription = options.store.subscribeToAll({ fromPosition: stored ? parsePosition(stored) : 'start', filter: { streamNamePrefixes: [STREAM_PREFIX.keyring] } });
+        if (stopped) await subscription.unsubscribe();
+        let lastSaved = 0;
+        for await (const item of subscription) {
+          if (item.kind === 'event') {
+            await dispatch(options, item.event);
+            await advance(options.redis, item.event.position);
+          } else if (Date.now() - lastSaved > 1_000 || item.kind === 'caught-up') {
+            await advance(options.redis, item.position);
+            lastSaved = Date.now();
+          }
+          backoffMs = 100;
+        }
+      } catch (error) {
+        if (stopped) break;
+        options.logger.warn(`dispatcher: ${error instanceof Error ? error.message : String(error)}; resubscribing in ${backoffMs} ms`);
+        await subscription?.unsubscribe().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await subscription?.unsubscribe();
+      await loop;
+    },
+  };
+}
+
+async function advance(redis: Redis, position: Position): Promise<void> {
+  await redis.eval(ADVANCE_SCRIPT, 1, fleetKeys.dispatcherCheckpoint, formatPosition(position), String(position.commit));
+}
+
+async function dispatch(options: DispatcherOptions, recorded: RecordedEvent): Promise<void> {
+  if (recorded.type !== 'ReencryptionStarted') return;
+  let event;
+  try {
+    event = decodeKeyringEvent(recorded);
+  } catch (error) {
+    options.logger.error(`dispatcher: skipping undecodable ${recorded.type} at ${formatPosition(recorded.position)}: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  if (event.type !== 'ReencryptionStarted') return;
+  const { orgId, reencryptionId, from, to } = event.data;
+  if (await options.finalizeQueue.getJob(jobIds.finalize(reencryptionId))) return;
+  const run: RunRef = { orgId, reencryptionId, from: [...from], to };
+  const plan: PlanJobData = { ...run, startedAt: formatPosition(recorded.position) };
+  await options.flows.add({
+    name: 'finalize',
+    queueName: QUEUES.finalize,
+    data: run,
+    opts: { jobId: jobIds.finalize(reencryptionId), removeOnComplete: KEEP_RUN_JOBS, removeOnFail: KEEP_RUN_JOBS, attempts: 20, backoff: { type: 'exponential', delay: 1_000 } },
+    children: [
+      {
+        name: 'plan',
+        queueName: QUEUES.plan,
+        data: plan,
+        opts: {
+          jobId: jobIds.plan(reencryptionId),
+          // A plan that gives up must not strand the run: finalize re-plans whatever is left.
+          ignoreDependencyOnFailure: true,
+          attempts: options.planAttempts ?? 20,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: KEEP_RUN_JOBS,
+          removeOnFail: KEEP_RUN_JOBS,
+        },
+      },
+    ],
+  });
+  options.logger.log(`dispatched re-encryption ${reencryptionId} of ${orgId} (${from.join(',')} -> ${to})`);
+}
