@@ -11,7 +11,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -29,6 +29,8 @@ function arg(name: string, fallback: string): string {
 }
 const KEYS = Number(arg('keys', '100000'));
 const WORKERS = Number(arg('workers', '1'));
+/** The built apps beside this built file (`dist/tools/bench/src` → `dist/apps/...`). */
+const APP = (name: string) => resolve(__dirname, `../../../apps/${name}/src/main.js`);
 const CONCURRENCY = DEFAULT_REENCRYPTION_SETTINGS.workerConcurrency * DEFAULT_REENCRYPTION_SETTINGS.rewrapConcurrency;
 
 interface ScenarioResult {
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
   const env = { PORT: String(port), PUBLIC_URL: baseUrl, REDIS_URL: redis.url, CMK_DATA_DIR: dataDir, AWS_ENDPOINT_URL_KMS: kms.url, AWS_ENDPOINT_URL_STS: kms.url, AWS_REGION: kms.region, LOG_LEVEL: 'warn' };
-  const api = await ServiceProcess.start({ name: 'api', script: 'dist/apps/api/src/main.js', env: { ...env, CMK_OPERATOR_TOKEN: operatorToken }, readyUrl: `${baseUrl}/readyz` });
+  const api = await ServiceProcess.start({ name: 'api', script: APP('api'), env: { ...env, CMK_OPERATOR_TOKEN: operatorToken }, readyUrl: `${baseUrl}/readyz` });
   const operator = new HttpClient(baseUrl, operatorToken);
   const batches = new Queue(QUEUES.batch, { connection: bullConnection(redis.url, 'bench') });
   const results: ScenarioResult[] = [];
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     await seed(dataDir, org, KEYS);
     process.stdout.write(`[${name}] seeded ${KEYS} data keys in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
     const procs = [];
-    for (let i = 0; i < workers; i++) procs.push(await ServiceProcess.start({ name: `worker-${i}`, script: 'dist/apps/worker/src/main.js', env: { ...env, CMK_WORKER_NAME: `${name}-w${i}`, ...workerEnv } }));
+    for (let i = 0; i < workers; i++) procs.push(await ServiceProcess.start({ name: `worker-${i}`, script: APP('worker'), env: { ...env, CMK_WORKER_NAME: `${name}-w${i}`, ...workerEnv } }));
     const key = kms.createKey({ alias: `alias/${org}` });
     const { roleArn } = kms.registerRole({
       roleArn: `arn:aws:iam::${kms.accountId}:role/${org}`,
