@@ -4,8 +4,6 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { API_CONFIG, type ApiConfig } from './config';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
-import { OrgDirectory } from './auth/org-directory';
-import { OrgAccessGuard, OperatorGuard } from './auth/guards';
 import { AdminController } from './admin/admin.controller';
 import { ADMIN_COMMAND_HANDLERS } from './admin/commands';
 import { OrgService } from './admin/org.service';
@@ -14,6 +12,10 @@ import { KEY_COMMAND_HANDLERS } from './keys/commands';
 import { KeyringService } from './keys/keyring.service';
 import { HealthController } from './health/health.controller';
 import { OidcModule } from './oidc';
+import { SecretsModule } from './secrets';
+import { ReencryptionApiModule } from './reencryption';
+import { OpsModule } from './ops/ops.module';
+import { AuthModule } from './auth/auth.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -32,13 +34,14 @@ export class AppModule {
         CqrsModule.forRoot(),
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),
+        AuthModule,
+        SecretsModule.register({ options: options.config.secrets }),
+        ReencryptionApiModule,
+        OpsModule.register({ metricsToken: options.config.metricsToken }),
       ],
       controllers: [HealthController, AdminController, KeysController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
-        OrgDirectory,
-        OrgAccessGuard,
-        OperatorGuard,
         OrgService,
         KeyringService,
         ...ADMIN_COMMAND_HANDLERS,

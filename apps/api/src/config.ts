@@ -1,5 +1,6 @@
 import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
+import { readSecretsConfig, type SecretsServiceOptions } from '@cmk/secrets';
 
 export interface ApiConfig extends CommonConfig {
   /** `PORT`, default 3000. */
@@ -14,6 +15,10 @@ export interface ApiConfig extends CommonConfig {
   readonly readWaitMs: number;
   /** Platform key, OIDC issuer and KMS client settings (see libs/key-providers/README.md). */
   readonly keyProviders: KeyProvidersConfig;
+  /** Data-key cache (`CMK_DATA_KEY_CACHE_TTL_MS`, `CMK_DATA_KEY_CACHE_MAX`) and key-ring cache settings. */
+  readonly secrets: SecretsServiceOptions;
+  /** `CMK_METRICS_TOKEN`: optional second bearer secret accepted on `/metrics` (for a scraper). */
+  readonly metricsToken: string | undefined;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -33,6 +38,8 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     operatorToken,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     readWaitMs: reader.int('CMK_READ_WAIT_MS', 5_000, 0, 60_000),
+    secrets: readSecretsConfig(reader),
+    metricsToken: reader.optional('CMK_METRICS_TOKEN'),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
   };
   reader.check();

@@ -6,6 +6,7 @@ import { OrgAccessGuard, Roles } from '../auth/guards';
 import { Ctx, type CommandContext } from '../http/command-context';
 import { AddKeyCommand, DisableAllKeysCommand, DisableKeyCommand, RetryReencryptionCommand, SetDefaultKeyCommand } from './commands';
 import { AddKeyDto, DisableKeyDto } from './dto';
+import { LiveReencryptionService } from '../reencryption';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -21,6 +22,7 @@ export class KeysController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: ReadModelQueries,
+    private readonly live: LiveReencryptionService,
   ) {}
 
   @Get()
@@ -39,7 +41,7 @@ export class KeysController {
 
   @Get('reencryption')
   async reencryption(@Param('org') org: string) {
-    const banner = await this.queries.getBanner(org);
+    const banner = await this.live.banner(org);
     if (!banner) throw new DomainError('REENCRYPTION_NOT_FOUND', 'This organization has had no re-encryption yet');
     return banner;
   }

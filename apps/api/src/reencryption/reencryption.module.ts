@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { OrgAccessGuard } from '../auth/guards';
-import { OrgDirectory } from '../auth/org-directory';
 import { LiveReencryptionService } from './live-reencryption.service';
 import { ReencryptionEventsController } from './reencryption-events.controller';
 
@@ -11,7 +9,7 @@ import { ReencryptionEventsController } from './reencryption-events.controller';
  */
 @Module({
   controllers: [ReencryptionEventsController],
-  providers: [LiveReencryptionService, OrgDirectory, OrgAccessGuard],
+  providers: [LiveReencryptionService],
   exports: [LiveReencryptionService],
 })
 export class ReencryptionApiModule {}
