@@ -42,7 +42,9 @@ export class ServiceProcess {
   }
 
   private async spawn(): Promise<void> {
-    const child = spawn(process.execPath, [resolve(ROOT, this.options.script)], {
+    // CMK_CHILD_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the apps a test or benchmark starts.
+    const nodeArgs = (process.env['CMK_CHILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, this.options.script)], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

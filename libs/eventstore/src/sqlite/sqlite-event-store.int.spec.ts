@@ -90,6 +90,27 @@ describe('SqliteEventStore (SQLite only)', () => {
     await store.close();
   });
 
+  it('group-commits concurrent appends, rolling back only the ones that conflict', async () => {
+    const store = await openSqliteEventStore({ path: own() });
+    await store.appendToStream('taken', newEvents(1), { expectedRevision: 'no_stream' });
+    const [dup] = newEvents(1);
+    await store.appendToStream('dup', [dup]);
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 30 }, (_, i) => store.appendToStream(`ok-${i}`, newEvents(2), { expectedRevision: 'no_stream' })),
+      store.appendToStream('taken', newEvents(1), { expectedRevision: 'no_stream' }),
+      store.appendToStream('dup', [{ ...dup, type: 'Other' }], { expectedRevision: 'any' }),
+      store.appendToStream('ok-0', newEvents(1), { expectedRevision: 'no_stream' }),
+    ]);
+    expect(outcomes.slice(0, 30).every((o) => o.status === 'fulfilled')).toBe(true);
+    const rejected = outcomes.slice(30).map((o) => (o.status === 'rejected' ? (o.reason as Error).name : 'fulfilled'));
+    expect(rejected).toEqual(['ConcurrencyError', 'DuplicateEventIdError', 'ConcurrencyError']);
+    const all = await store.readAll();
+    expect(all).toHaveLength(2 + 60);
+    const positions = outcomes.slice(0, 30).map((o) => (o.status === 'fulfilled' ? o.value.position.commit : -1n));
+    expect(new Set(positions).size).toBe(30);
+    await store.close();
+  });
+
   it('a write lock held past busyTimeoutMs fails as SQLITE_BUSY, never as a conflict', async () => {
     const path = own();
     const store = await openSqliteEventStore({ path, busyTimeoutMs: 50 });

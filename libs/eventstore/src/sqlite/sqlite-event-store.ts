@@ -14,6 +14,7 @@ import type {
 } from '../port/event-store';
 import { START_POSITION, type Position } from '../port/position';
 import { appendInTransaction } from './sqlite-append';
+import { GroupCommit } from './group-commit';
 import { EventStatements, MAX_SEQ, NO_LIMIT, positionOf, toRecordedEvent } from './sqlite-rows';
 import { configureConnection, migrate } from './sqlite-schema';
 import { SqliteAllSubscription } from './sqlite-subscription';
@@ -41,7 +42,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: EventStatements;
   private readonly subscriptions = new Set<SqliteAllSubscription>();
   private readonly appendListeners = new Set<() => void>();
-  private readonly append: (stream: string, events: readonly EventData[], options: AppendOptions) => AppendResult;
+  private readonly groupCommit: GroupCommit;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
 
@@ -52,12 +53,16 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     this.pageSize = options.pageSize ?? 500;
     this.statements = new EventStatements(db);
-    const transaction = db.transaction((stream: string, events: readonly EventData[], appendOptions: AppendOptions) =>
-      appendInTransaction(this.statements, stream, events, appendOptions.expectedRevision ?? 'any', Date.now()),
+    // The group runs as BEGIN IMMEDIATE: taking the write lock up front means a transaction that
+    // reads, then writes, waits for another process instead of failing with SQLITE_BUSY_SNAPSHOT.
+    this.groupCommit = new GroupCommit(
+      db,
+      (stream: string, events: readonly EventData[], appendOptions: AppendOptions) =>
+        appendInTransaction(this.statements, stream, events, appendOptions.expectedRevision ?? 'any', Date.now()),
+      () => {
+        for (const listener of this.appendListeners) listener();
+      },
     );
-    // IMMEDIATE takes the write lock up front: a deferred transaction that reads, then writes,
-    // fails with SQLITE_BUSY_SNAPSHOT instead of waiting when another process wrote meanwhile.
-    this.append = (stream, events, appendOptions) => transaction.immediate(stream, events, appendOptions);
   }
 
   /** Opens (creating if needed) the file, its directory and the schema. */
@@ -75,10 +80,10 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async appendToStream(streamName: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
-    const result = this.append(streamName, events, options);
-    if (events.length > 0) for (const listener of this.appendListeners) listener();
-    return result;
+  /** Concurrent appends are group-committed (see `GroupCommit`): one transaction, one fsync. */
+  appendToStream(streamName: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (!this.db.open) return Promise.reject(new Error('The event store is closed'));
+    return this.groupCommit.append(streamName, events, options);
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -128,6 +133,7 @@ export class SqliteEventStore implements EventStore {
   /** Ends every subscription of this store, then closes the connection. */
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
+    this.groupCommit.abort(new Error('The event store is closed'));
     if (this.db.open) this.db.close();
   }
 
