@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
 import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { startReencryptionFleet, type Fleet } from '@cmk/reencryption';
-import { ConfigError, createRedis, describeEventStore, openEventStore } from '@cmk/runtime';
+import { claimRedisForStore, ConfigError, createRedis, describeEventStore, openEventStore, storeIdentity } from '@cmk/runtime';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 
 const logger = new Logger('worker');
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn', 'log', 'debug'].slice(0, ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1) as ('error' | 'warn' | 'log' | 'debug')[]);
   const store = await openEventStore(config);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
+  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store));
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
   const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
   const fleet: Fleet | undefined = providers

@@ -2,3 +2,4 @@ export * from './config';
 export * from './event-store';
 export * from './redis';
 export * from './store-identity';
+export * from './redis-ownership';

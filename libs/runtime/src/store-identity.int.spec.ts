@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '@cmk/eventstore';
+import Redis from 'ioredis';
+import { RedisServer } from '@cmk/testing';
 import { storeIdentity } from './store-identity';
+import { claimRedisForStore, RedisOwnedByAnotherStoreError } from './redis-ownership';
 
 describe('storeIdentity', () => {
   const dirs: string[] = [];
@@ -24,5 +27,28 @@ describe('storeIdentity', () => {
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
     }
+  });
+});
+
+describe('claimRedisForStore', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('lets the first store claim a Redis database, accepts it again, and refuses another store', async () => {
+    await claimRedisForStore(redis, server.url, 'store-a');
+    await claimRedisForStore(redis, server.url, 'store-a');
+    const refused = await claimRedisForStore(redis, server.url, 'store-b').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RedisOwnedByAnotherStoreError);
+    expect((refused as Error).message).toContain('FLUSHDB');
+    await redis.flushdb();
+    await claimRedisForStore(redis, server.url, 'store-b');
   });
 });

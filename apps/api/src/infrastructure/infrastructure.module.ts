@@ -2,7 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nes
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { createRedis, openEventStore } from '@cmk/runtime';
+import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 export const REDIS = Symbol('REDIS');
@@ -19,7 +19,15 @@ const projectionLogger = new Logger('projections');
 @Module({
   providers: [
     { provide: EVENT_STORE, inject: [API_CONFIG], useFactory: (config: ApiConfig) => openEventStore(config) },
-    { provide: REDIS, inject: [API_CONFIG], useFactory: (config: ApiConfig) => createRedis(config.redisUrl, 'cmk-api') },
+    {
+      provide: REDIS,
+      inject: [API_CONFIG, EVENT_STORE],
+      useFactory: async (config: ApiConfig, store: EventStore) => {
+        const redis = createRedis(config.redisUrl, 'cmk-api');
+        await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store));
+        return redis;
+      },
+    },
     { provide: ReadModelQueries, inject: [REDIS], useFactory: (redis: Redis) => new ReadModelQueries(redis) },
     {
       provide: PROJECTIONS,
