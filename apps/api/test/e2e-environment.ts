@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+import { startEsdbEmulator, type EsdbEmulator } from '@cmk/esdb-emulator';
+import { openEsdbEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import { freePort, HttpClient, RedisServer, ServiceProcess } from '@cmk/testing';
 
 export interface E2eOptions {
@@ -12,6 +14,11 @@ export interface E2eOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Persist Redis across restarts (for kill/restart tests). Default false. */
   readonly redisAppendOnly?: boolean;
+  /**
+   * The apps' event store: the embedded SQLite file, or EventStoreDB through the gRPC emulator
+   * started in the test process. Default: `CMK_E2E_EVENT_STORE`, else `sqlite`.
+   */
+  readonly eventStore?: 'sqlite' | 'esdb';
 }
 
 export interface DemoKey {
@@ -38,12 +45,15 @@ export class E2eEnvironment {
     readonly kms: KmsEmulator,
     readonly dataDir: string,
     readonly env: Record<string, string>,
+    readonly esdb: EsdbEmulator | undefined,
   ) {}
 
   static async start(options: E2eOptions = {}): Promise<E2eEnvironment> {
     const redis = await RedisServer.start({ appendOnly: options.redisAppendOnly ?? false });
     const kms = await startKmsEmulator();
     const dataDir = mkdtempSync(join(tmpdir(), 'cmk-e2e-'));
+    const kind = options.eventStore ?? (process.env['CMK_E2E_EVENT_STORE'] === 'esdb' ? 'esdb' : 'sqlite');
+    const esdb = kind === 'esdb' ? await startEsdbEmulator() : undefined;
     const port = await freePort();
     const env: Record<string, string> = {
       PORT: String(port),
@@ -54,9 +64,10 @@ export class E2eEnvironment {
       AWS_ENDPOINT_URL_STS: kms.url,
       AWS_REGION: kms.region,
       LOG_LEVEL: 'warn',
+      ...(esdb ? { EVENTSTORE_URL: esdb.url } : {}),
       ...options.env,
     };
-    const environment = new E2eEnvironment(redis, kms, dataDir, env);
+    const environment = new E2eEnvironment(redis, kms, dataDir, env, esdb);
     environment.baseUrl = `http://127.0.0.1:${port}`;
     await environment.startApi();
     if (options.worker) await environment.startWorker();
@@ -79,6 +90,11 @@ export class E2eEnvironment {
     this.worker ??= worker;
     this.processes.push(worker);
     return worker;
+  }
+
+  /** A client of the same event store the apps use (close it when done). */
+  openStore(): Promise<EventStore> {
+    return this.esdb ? openEsdbEventStore({ url: this.esdb.url }) : openSqliteEventStore({ path: join(this.dataDir, 'events.sqlite') });
   }
 
   /** A client with the operator token. */
@@ -118,6 +134,7 @@ export class E2eEnvironment {
   async stop(): Promise<void> {
     for (const process of this.processes.reverse()) await process.stop();
     await this.kms.close();
+    await this.esdb?.close();
     await this.redis.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -13,8 +13,9 @@ const codec = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };
 export class KeyringTestHelper {
   private constructor(private readonly store: EventStore) {}
 
-  static async open(dataDir: string): Promise<KeyringTestHelper> {
-    return new KeyringTestHelper(await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') }));
+  /** `source`: the SQLite data directory, or an open client of the apps' event store. */
+  static async open(source: string | EventStore): Promise<KeyringTestHelper> {
+    return new KeyringTestHelper(typeof source === 'string' ? await openSqliteEventStore({ path: join(source, 'events.sqlite') }) : source);
   }
 
   async state(orgId: string): Promise<KeyringState> {
