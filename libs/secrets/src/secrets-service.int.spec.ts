@@ -19,8 +19,6 @@ import {
 } from '@cmk/domain';
 import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import { createKeyProviders, type KeyProviders, type OidcIssuer } from '@cmk/key-providers';
-// Integration specs run against the emulator tool; library code never imports it.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
 import { dataKeyIdFor } from './scope';
 import { SecretsService } from './secrets-service';
