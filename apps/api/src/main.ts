@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ConfigError, describeEventStore } from '@cmk/runtime';
+import { describeEventStore, loadConfigOrExit, logLevelsUpTo } from '@cmk/runtime';
 import { AppModule } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { createValidationPipe } from './http/validation';
@@ -10,7 +10,7 @@ import { createValidationPipe } from './http/validation';
 /** Builds the Nest application (also used by tests that run the api in-process). */
 export async function createApiApp(config: ApiConfig, overrides: Partial<Parameters<typeof AppModule.register>[0]> = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...overrides }), {
-    logger: ['error', 'warn', 'log', 'debug'].slice(0, ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1) as ('error' | 'warn' | 'log' | 'debug')[],
+    logger: logLevelsUpTo(config.logLevel),
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: '2mb' });
@@ -21,16 +21,7 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<Paramet
 }
 
 async function main(): Promise<void> {
-  let config: ApiConfig;
-  try {
-    config = loadApiConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(() => loadApiConfig());
   const app = await createApiApp(config);
   await app.listen(config.port, config.host);
   const logger = new Logger('api');

@@ -3,3 +3,4 @@ export * from './event-store';
 export * from './redis';
 export * from './store-identity';
 export * from './redis-ownership';
+export * from './startup';
