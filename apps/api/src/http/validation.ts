@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ApplicationError } from '@cmk/application';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth';
 
 /** Flattens class-validator errors to `{ "awsKms.roleArn": ["must be ..."] }`. */
 export function flattenValidationErrors(errors: readonly ValidationError[], prefix = ''): Record<string, string[]> {
@@ -12,9 +13,21 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pref
   return fields;
 }
 
-/** Whitelisting, unknown fields refused, and a 400 that names every bad field. */
+/** Refuses absurdly nested bodies before class-transformer/class-validator recurse into them. */
+class DepthCheckedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+      throw new ApplicationError('VALIDATION_FAILED', 400, `The request body nests objects or arrays deeper than ${MAX_BODY_DEPTH} levels`, {
+        fields: { body: [`must not nest deeper than ${MAX_BODY_DEPTH} levels`] },
+      });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** Whitelisting, unknown fields refused, bounded nesting, and a 400 that names every bad field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new DepthCheckedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
