@@ -96,6 +96,16 @@ describe('access tokens', () => {
     given([registered()]).when(revoke('t1')).thenRefuses('TOKEN_NOT_FOUND');
     given([registered(), issued('t1'), revoked('t1')]).when(revoke('t1')).thenRefuses('TOKEN_REVOKED');
   });
+
+  it('never mistakes Object.prototype members for tokens (ids come from URLs)', () => {
+    for (const tokenId of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      given([registered(), issued('t1')]).when(revoke(tokenId)).thenRefuses('TOKEN_NOT_FOUND');
+      given([registered()]).when(issue(tokenId)).then([issued(tokenId)]);
+      const { state } = given([registered(), issued('t1'), revoked(tokenId)]);
+      expect(activeToken(state, tokenId)).toBeUndefined();
+      expect(state.status === 'registered' && Object.keys(state.tokens)).toEqual(['t1']);
+    }
+  });
 });
 
 describe('org codec', () => {

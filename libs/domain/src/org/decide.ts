@@ -4,7 +4,7 @@ import { refuse } from '../shared/domain-error';
 import { validateOrgLogin } from '../shared/org-login';
 import type { ChangeEdition, IssueAccessToken, OrgCommand, RegisterOrganization, RevokeAccessToken } from './commands';
 import { EDITIONS, ORG_ROLES, type Edition, type OrgEvent } from './events';
-import { evolve, initialState, type OrgState } from './state';
+import { evolve, initialState, tokenEntry, type OrgState } from './state';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ORG_NAME_MAX_LENGTH = 100;
@@ -48,7 +48,7 @@ function issueToken(command: IssueAccessToken, state: OrgState): OrgEvent[] {
   const { orgId, tokenId, user, role, sha256 } = command.data;
   const org = requireRegistered(state, orgId);
   if (tokenId.length === 0) throw refuse('VALIDATION_FAILED', 'A token id is required', { field: 'tokenId' });
-  if (org.tokens[tokenId]) throw refuse('TOKEN_EXISTS', 'A token with this id was already issued', { tokenId });
+  if (tokenEntry(org, tokenId)) throw refuse('TOKEN_EXISTS', 'A token with this id was already issued', { tokenId });
   if (user.trim().length === 0) throw refuse('VALIDATION_FAILED', 'A user is required', { field: 'user' });
   if (!ORG_ROLES.includes(role)) throw refuse('VALIDATION_FAILED', `Role must be one of ${ORG_ROLES.join(', ')}`, { field: 'role', role });
   if (!SHA256_HEX.test(sha256)) throw refuse('VALIDATION_FAILED', 'sha256 must be 64 lowercase hex characters', { field: 'sha256' });
@@ -58,7 +58,7 @@ function issueToken(command: IssueAccessToken, state: OrgState): OrgEvent[] {
 function revokeToken(command: RevokeAccessToken, state: OrgState): OrgEvent[] {
   const { orgId, tokenId } = command.data;
   const org = requireRegistered(state, orgId);
-  const entry = org.tokens[tokenId];
+  const entry = tokenEntry(org, tokenId);
   if (!entry) throw refuse('TOKEN_NOT_FOUND', 'No such token', { tokenId });
   if (entry.revoked) throw refuse('TOKEN_REVOKED', 'The token is already revoked', { tokenId });
   return [{ type: 'AccessTokenRevoked', data: { orgId, tokenId }, metadata: command.metadata }];

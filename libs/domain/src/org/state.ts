@@ -41,7 +41,7 @@ export function evolve(state: OrgState, event: OrgEvent): OrgState {
     }
     case 'AccessTokenRevoked': {
       if (state.status !== 'registered') return state;
-      const entry = state.tokens[event.data.tokenId];
+      const entry = tokenEntry(state, event.data.tokenId);
       if (!entry) return state;
       return { ...state, tokens: { ...state.tokens, [entry.tokenId]: { ...entry, revoked: true } } };
     }
@@ -50,9 +50,18 @@ export function evolve(state: OrgState, event: OrgEvent): OrgState {
   }
 }
 
+/**
+ * The token issued with `tokenId`, revoked or not. Own properties only: token ids reach here from
+ * URLs, and `tokens['constructor']` or `tokens['__proto__']` would otherwise find
+ * `Object.prototype` members and treat them as issued tokens.
+ */
+export function tokenEntry(state: OrgState, tokenId: string): AccessTokenEntry | undefined {
+  if (state.status !== 'registered' || !Object.hasOwn(state.tokens, tokenId)) return undefined;
+  return state.tokens[tokenId];
+}
+
 /** The token for an auth lookup, or `undefined` when unknown or revoked. */
 export function activeToken(state: OrgState, tokenId: string): AccessTokenEntry | undefined {
-  if (state.status !== 'registered') return undefined;
-  const entry = state.tokens[tokenId];
+  const entry = tokenEntry(state, tokenId);
   return entry && !entry.revoked ? entry : undefined;
 }
