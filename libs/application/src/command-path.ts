@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConcurrencyError, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
 import type { Decider, EncodedEvent, RawEvent } from '@cmk/domain';
+import { ApplicationError } from './application-error';
 
 /** Decodes stored events at the edge and encodes new ones (the domain's codec). */
 export interface EventCodec<E> {
@@ -14,6 +15,15 @@ export interface CommandOptions {
    * the same stream returns the first result instead of deciding again.
    */
   readonly idempotencyKey?: string;
+  /**
+   * What the client asked for (see {@link requestFingerprint}), recorded beside the idempotency
+   * key. An idempotency key belongs to the first request that used it on a stream: a retry with
+   * the same key and the same fingerprint replays the first result; the same key with another
+   * command or other parameters is refused with `IDEMPOTENCY_KEY_REUSED` (422) rather than
+   * answered with the first command's result. Default: the command's `type`. Keys are scoped
+   * to one stream, so two organisations (or an org and its key ring) never share them.
+   */
+  readonly fingerprint?: string;
   /** How many times a command is re-decided after losing a race for the stream. Default 5. */
   readonly maxAttempts?: number;
 }
@@ -29,6 +39,32 @@ export interface CommandResult<S, E> {
 }
 
 const IDEMPOTENCY_FIELD = 'idempotencyKey';
+const FINGERPRINT_FIELD = 'idempotencyFingerprint';
+
+/**
+ * A stable fingerprint of a request: its command type and the parameters the client chose
+ * (never ids or times the server generates, which differ on every retry).
+ */
+export function requestFingerprint(type: string, parameters: Readonly<Record<string, string | number | boolean | undefined>> = {}): string {
+  const entries = Object.keys(parameters)
+    .sort()
+    .map((name) => [name, parameters[name] ?? null]);
+  return `${type}:${createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 32)}`;
+}
+
+function defaultFingerprint(command: unknown): string | undefined {
+  const type = typeof command === 'object' && command !== null ? (command as { type?: unknown }).type : undefined;
+  return typeof type === 'string' ? requestFingerprint(type) : undefined;
+}
+
+function idempotencyKeyReused(idempotencyKey: string): ApplicationError {
+  return new ApplicationError(
+    'IDEMPOTENCY_KEY_REUSED',
+    422,
+    'This Idempotency-Key was already used for a different request on this resource; send a new key for a new request',
+    { idempotencyKey },
+  );
+}
 
 /** Event ids derived from the idempotency key, so even a lost response can be retried safely. */
 function eventId(streamName: string, seed: string, index: number): string {
@@ -53,11 +89,17 @@ export async function handleCommand<C, S, E>(
   options: CommandOptions = {},
 ): Promise<CommandResult<S, E>> {
   const maxAttempts = options.maxAttempts ?? 5;
+  const fingerprint = options.fingerprint ?? defaultFingerprint(command);
   for (let attempt = 1; ; attempt++) {
     const recorded = await store.readStream(streamName);
     if (options.idempotencyKey !== undefined) {
       const prior = recorded.filter((e) => e.metadata[IDEMPOTENCY_FIELD] === options.idempotencyKey);
-      if (prior.length > 0) return replay(recorded, prior, decider, codec);
+      if (prior.length > 0) {
+        // Events recorded before fingerprints existed carry none: they replay as they always did.
+        const recordedFingerprint = prior[0].metadata[FINGERPRINT_FIELD];
+        if (typeof recordedFingerprint === 'string' && recordedFingerprint !== fingerprint) throw idempotencyKeyReused(options.idempotencyKey);
+        return replay(recorded, prior, decider, codec);
+      }
     }
     const state = fold(recorded, decider, codec);
     const events = decider.decide(command, state);
@@ -69,7 +111,10 @@ export async function handleCommand<C, S, E>(
         streamName,
         events.map((event, index) => {
           const encoded = codec.encode(event);
-          const metadata = options.idempotencyKey === undefined ? encoded.metadata : { ...encoded.metadata, [IDEMPOTENCY_FIELD]: options.idempotencyKey };
+          const metadata =
+            options.idempotencyKey === undefined
+              ? encoded.metadata
+              : { ...encoded.metadata, [IDEMPOTENCY_FIELD]: options.idempotencyKey, ...(fingerprint === undefined ? {} : { [FINGERPRINT_FIELD]: fingerprint }) };
           return { id: eventId(streamName, seed, index), type: encoded.type, data: encoded.data, metadata };
         }),
         { expectedRevision },

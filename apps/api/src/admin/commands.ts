@@ -1,5 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Edition, OrgRole } from '@cmk/domain';
+import { requestFingerprint } from '@cmk/application';
 import type { CommandContext } from '../http/command-context';
 import { mintAccessToken } from '../auth/access-token';
 import { OrgService } from './org.service';
@@ -15,7 +16,10 @@ export class RegisterOrganizationHandler implements ICommandHandler<RegisterOrga
   constructor(private readonly orgs: OrgService) {}
 
   async execute({ orgId, name, edition, ctx }: RegisterOrganizationCommand) {
-    await this.orgs.execute(orgId, { type: 'RegisterOrganization', data: { orgId, name, edition }, metadata: ctx.metadata }, ctx.idempotencyKey);
+    await this.orgs.execute(orgId, { type: 'RegisterOrganization', data: { orgId, name, edition }, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('RegisterOrganization', { orgId, name, edition }),
+    });
     return { orgId, edition };
   }
 }
@@ -31,7 +35,10 @@ export class ChangeEditionHandler implements ICommandHandler<ChangeEditionComman
   constructor(private readonly orgs: OrgService) {}
 
   async execute({ orgId, edition, ctx }: ChangeEditionCommand) {
-    await this.orgs.execute(orgId, { type: 'ChangeEdition', data: { orgId, edition }, metadata: ctx.metadata }, ctx.idempotencyKey);
+    await this.orgs.execute(orgId, { type: 'ChangeEdition', data: { orgId, edition }, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('ChangeEdition', { edition }),
+    });
     return { orgId, edition };
   }
 }
@@ -65,7 +72,10 @@ export class RevokeTokenHandler implements ICommandHandler<RevokeTokenCommand> {
   constructor(private readonly orgs: OrgService) {}
 
   async execute({ orgId, tokenId, ctx }: RevokeTokenCommand) {
-    await this.orgs.execute(orgId, { type: 'RevokeAccessToken', data: { orgId, tokenId }, metadata: ctx.metadata }, ctx.idempotencyKey);
+    await this.orgs.execute(orgId, { type: 'RevokeAccessToken', data: { orgId, tokenId }, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('RevokeAccessToken', { tokenId }),
+    });
     return { tokenId, revoked: true as const };
   }
 }

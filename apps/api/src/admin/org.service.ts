@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, decodeOrgEvent, encodeOrgEvent, isOrgLogin, orgDecider, orgStream, type OrgCommand } from '@cmk/domain';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
-import { handleCommand } from '@cmk/application';
+import { handleCommand, type CommandOptions } from '@cmk/application';
 import { OrgDirectory } from '../auth/org-directory';
 
 const codec = { decode: decodeOrgEvent, encode: encodeOrgEvent };
@@ -14,9 +14,9 @@ export class OrgService {
     private readonly directory: OrgDirectory,
   ) {}
 
-  async execute(orgId: string, command: OrgCommand, idempotencyKey?: string) {
+  async execute(orgId: string, command: OrgCommand, options: CommandOptions = {}) {
     if (!isOrgLogin(orgId)) throw new DomainError('ORG_NOT_FOUND', `Organization ${orgId} not found`);
-    const result = await handleCommand(this.store, orgStream(orgId), orgDecider, codec, command, { idempotencyKey });
+    const result = await handleCommand(this.store, orgStream(orgId), orgDecider, codec, command, options);
     this.directory.invalidate(orgId);
     return result;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, validateKeyArn, validateRoleArn, type ReencryptionStarted } from '@cmk/domain';
-import { KEY_VERIFIER, type KeyVerifier } from '@cmk/application';
+import { KEY_VERIFIER, requestFingerprint, type KeyVerifier } from '@cmk/application';
 import type { CommandContext } from '../http/command-context';
 import { OrgDirectory } from '../auth/org-directory';
 import { KeyringService } from './keyring.service';
@@ -53,7 +53,10 @@ export class AddKeyHandler implements ICommandHandler<AddKeyCommand> {
     const data = { orgId, keyId: randomUUID(), name: body.name, roleArn, keyArn, resolvedKeyArn: standIn, edition: org.edition, reencryptionId: newReencryptionId() };
     const check = await this.keyring.precheck(orgId, { type: 'AddKey', data, metadata: ctx.metadata }, ctx.idempotencyKey);
     const { resolvedKeyArn } = check === 'replay' ? { resolvedKeyArn: standIn } : await this.verifier.verify({ orgId, roleArn, keyArn });
-    const result = await this.keyring.execute(orgId, { type: 'AddKey', data: { ...data, resolvedKeyArn }, metadata: ctx.metadata }, ctx.idempotencyKey);
+    const result = await this.keyring.execute(orgId, { type: 'AddKey', data: { ...data, resolvedKeyArn }, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('AddKey', { name: body.name, roleArn, keyArn }),
+    });
     const added = result.events.find((e) => e.type === 'KeyAdded');
     return { keyId: added?.type === 'KeyAdded' ? added.data.keyId : data.keyId, reencryptionId: startedRun(result.events) };
   }
@@ -70,7 +73,10 @@ export class SetDefaultKeyHandler implements ICommandHandler<SetDefaultKeyComman
   constructor(private readonly keyring: KeyringService) {}
 
   async execute({ orgId, keyId, ctx }: SetDefaultKeyCommand): Promise<KeyCommandResult> {
-    await this.keyring.execute(orgId, { type: 'SetDefaultKey', data: { orgId, keyId }, metadata: ctx.metadata }, ctx.idempotencyKey);
+    await this.keyring.execute(orgId, { type: 'SetDefaultKey', data: { orgId, keyId }, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('SetDefaultKey', { keyId }),
+    });
     return { keyId };
   }
 }
@@ -87,7 +93,10 @@ export class DisableKeyHandler implements ICommandHandler<DisableKeyCommand> {
 
   async execute({ orgId, keyId, destinationKeyId, ctx }: DisableKeyCommand): Promise<KeyCommandResult> {
     const data = { orgId, keyId, destinationKeyId, reencryptionId: newReencryptionId() };
-    const result = await this.keyring.execute(orgId, { type: 'DisableKey', data, metadata: ctx.metadata }, ctx.idempotencyKey);
+    const result = await this.keyring.execute(orgId, { type: 'DisableKey', data, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('DisableKey', { keyId, destinationKeyId }),
+    });
     return { keyId, reencryptionId: startedRun(result.events) };
   }
 }
@@ -104,7 +113,7 @@ export class DisableAllKeysHandler implements ICommandHandler<DisableAllKeysComm
 
   async execute({ orgId, ctx }: DisableAllKeysCommand): Promise<KeyCommandResult> {
     const data = { orgId, reencryptionId: newReencryptionId() };
-    const result = await this.keyring.execute(orgId, { type: 'DisableAllKeys', data, metadata: ctx.metadata }, ctx.idempotencyKey);
+    const result = await this.keyring.execute(orgId, { type: 'DisableAllKeys', data, metadata: ctx.metadata }, { idempotencyKey: ctx.idempotencyKey });
     return { reencryptionId: startedRun(result.events) };
   }
 }
@@ -121,7 +130,7 @@ export class RetryReencryptionHandler implements ICommandHandler<RetryReencrypti
 
   async execute({ orgId, ctx }: RetryReencryptionCommand): Promise<KeyCommandResult> {
     const data = { orgId, reencryptionId: newReencryptionId() };
-    const result = await this.keyring.execute(orgId, { type: 'RetryReencryption', data, metadata: ctx.metadata }, ctx.idempotencyKey);
+    const result = await this.keyring.execute(orgId, { type: 'RetryReencryption', data, metadata: ctx.metadata }, { idempotencyKey: ctx.idempotencyKey });
     return { reencryptionId: startedRun(result.events) };
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider, keyringStream, type KeyringCommand, type KeyringEvent, type KeyringState } from '@cmk/domain';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
-import { fold, handleCommand, type CommandResult } from '@cmk/application';
+import { fold, handleCommand, type CommandOptions, type CommandResult } from '@cmk/application';
 import type { ProjectionRunner } from '@cmk/read-models';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { PROJECTIONS } from '../infrastructure/infrastructure.module';
@@ -21,8 +21,8 @@ export class KeyringService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async execute(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<CommandResult<KeyringState, KeyringEvent>> {
-    const result = await handleCommand(this.store, keyringStream(orgId), keyringDecider, codec, command, { idempotencyKey });
+  async execute(orgId: string, command: KeyringCommand, options: CommandOptions = {}): Promise<CommandResult<KeyringState, KeyringEvent>> {
+    const result = await handleCommand(this.store, keyringStream(orgId), keyringDecider, codec, command, options);
     if (result.position) await this.projections.waitForPosition(result.position, this.config.readWaitMs);
     return result;
   }
@@ -30,7 +30,7 @@ export class KeyringService {
   /**
    * Decides `command` on the current state without appending, so a request the rules refuse
    * fails before any slow external check. Returns `'replay'` when the idempotency key was
-   * already used (the real execution will return the first result).
+   * already used (the real execution returns the first result, or refuses a reused key).
    */
   async precheck(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<'ok' | 'replay'> {
     const recorded = await this.store.readStream(keyringStream(orgId));
