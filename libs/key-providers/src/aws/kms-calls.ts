@@ -41,8 +41,11 @@ export class KmsCalls {
     const out = await this.call('GenerateDataKey', keyArn, (client) =>
       client.send(new GenerateDataKeyCommand({ KeyId: keyArn, NumberOfBytes: DATA_KEY_BYTES, EncryptionContext: canonicalContext(context) })),
     );
-    if (!out.Plaintext || !out.CiphertextBlob || !out.KeyId) throw incomplete('GenerateDataKey', keyArn);
-    return { plaintext: Buffer.from(out.Plaintext), wrapped: Buffer.from(out.CiphertextBlob), keyArn: out.KeyId };
+    if (!out.Plaintext || !out.CiphertextBlob || !out.KeyId) {
+      out.Plaintext?.fill(0);
+      throw incomplete('GenerateDataKey', keyArn);
+    }
+    return { plaintext: takePlaintext(out.Plaintext), wrapped: Buffer.from(out.CiphertextBlob), keyArn: out.KeyId };
   }
 
   async encrypt(keyArn: string, plaintext: Buffer, context: EncryptionContext): Promise<KmsResult & { wrapped: Buffer }> {
@@ -58,8 +61,11 @@ export class KmsCalls {
     const out = await this.call('Decrypt', keyArn, (client) =>
       client.send(new DecryptCommand({ KeyId: keyArn, CiphertextBlob: wrapped, EncryptionContext: canonicalContext(context) })),
     );
-    if (!out.Plaintext || !out.KeyId) throw incomplete('Decrypt', keyArn);
-    return { plaintext: Buffer.from(out.Plaintext), keyArn: out.KeyId };
+    if (!out.Plaintext || !out.KeyId) {
+      out.Plaintext?.fill(0);
+      throw incomplete('Decrypt', keyArn);
+    }
+    return { plaintext: takePlaintext(out.Plaintext), keyArn: out.KeyId };
   }
 
   private async call<T>(operation: KmsOperation, keyArn: string, send: (client: KMSClient) => Promise<T>): Promise<T> {
@@ -88,6 +94,16 @@ export class KmsCalls {
     const cap = Math.min(this.retry.maxDelayMs ?? 5_000, (this.retry.baseDelayMs ?? 200) * 2 ** round);
     return Math.floor(Math.random() * cap) + 1;
   }
+}
+
+/**
+ * Copies the SDK's plaintext into a Buffer the caller owns (and zeroes when done), then zeroes
+ * the SDK's array: otherwise a second copy of the data key would stay on the heap until GC.
+ */
+function takePlaintext(bytes: Uint8Array): Buffer {
+  const plaintext = Buffer.from(bytes);
+  bytes.fill(0);
+  return plaintext;
 }
 
 function delay(ms: number): Promise<void> {

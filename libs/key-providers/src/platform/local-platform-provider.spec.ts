@@ -1,4 +1,5 @@
 import { ApplicationError } from '@cmk/application';
+import * as crypto from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,28 @@ describe('LocalPlatformKeyProvider', () => {
     const { wrapped } = await provider.wrap(Buffer.alloc(32, 7), ctx);
     expect(await codeOf(provider.unwrap(wrapped, { org: 'other', dataKey: 'dk-1' }))).toBe('KMS_INVALID_CIPHERTEXT');
     expect(await codeOf(provider.unwrap(wrapped, { org: 'acme', dataKey: 'dk-2' }))).toBe('KMS_INVALID_CIPHERTEXT');
+  });
+
+  it('zeroes the unauthenticated bytes GCM produced when the context is wrong (they are the data key)', async () => {
+    const provider = new LocalPlatformKeyProvider(await PlatformMasterKeyring.open({ dataDir }));
+    const secret = Buffer.alloc(32, 0x5a);
+    const { wrapped } = await provider.wrap(secret, ctx);
+    const produced: Buffer[] = [];
+    const decipherPrototype = Object.getPrototypeOf(crypto.createDecipheriv('aes-256-gcm', Buffer.alloc(32), Buffer.alloc(12))) as { update: (data: Buffer) => Buffer };
+    const update = decipherPrototype.update;
+    const spy = jest.spyOn(decipherPrototype, 'update').mockImplementation(function (this: unknown, data: Buffer) {
+      const out = update.call(this, data);
+      produced.push(out);
+      return out;
+    });
+    try {
+      expect(await codeOf(provider.unwrap(wrapped, { org: 'other', dataKey: 'dk-1' }))).toBe('KMS_INVALID_CIPHERTEXT');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(produced).toHaveLength(1);
+    expect(produced[0].length).toBe(32);
+    expect(produced[0].equals(Buffer.alloc(32))).toBe(true);
   });
 
   it('detects tampering anywhere in the blob, including the version header', async () => {

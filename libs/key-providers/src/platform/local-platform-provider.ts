@@ -53,12 +53,23 @@ export class LocalPlatformKeyProvider implements KeyEncryptionProvider {
     const nonce = wrapped.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
     const tag = wrapped.subarray(wrapped.length - TAG_BYTES);
     const body = wrapped.subarray(HEADER_BYTES + NONCE_BYTES, wrapped.length - TAG_BYTES);
+    // GCM's update() hands out the bytes before final() has checked the tag. With only the
+    // context wrong, those bytes are the real data key: zero them when the tag fails, and never
+    // leave an extra copy behind on success.
+    let opened: Buffer | undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', master.key, nonce);
       decipher.setAAD(Buffer.concat([header, canonicalContextBytes(context)]));
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(body), decipher.final()]);
+      opened = decipher.update(body);
+      const tail = decipher.final();
+      if (tail.length === 0) return opened;
+      const plaintext = Buffer.concat([opened, tail]);
+      opened.fill(0);
+      tail.fill(0);
+      return plaintext;
     } catch {
+      opened?.fill(0);
       throw invalid('authentication failed: the ciphertext was altered or the encryption context differs');
     }
   }
