@@ -14,14 +14,37 @@ export interface CommandContext {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Client-sent request and correlation ids go into every event's metadata: short and plain only. */
+const TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function header(request: AuthenticatedRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+function traceHeader(request: AuthenticatedRequest, name: string): string | undefined {
+  const value = header(request, name);
+  return value !== undefined && TRACE_ID.test(value) ? value : undefined;
+}
+
+const REQUEST_IDS = new WeakMap<object, string>();
+
+/**
+ * The request's id: the client's `X-Request-Id` when it is 1-128 characters of letters, digits
+ * and `. _ : -`, otherwise one generated here (anything else would be stored verbatim in the
+ * audit trail and echoed in error bodies). Stable for the request: events and a 500's body agree.
+ */
+export function requestIdOf(request: AuthenticatedRequest): string {
+  let id = REQUEST_IDS.get(request);
+  if (id === undefined) {
+    id = traceHeader(request, 'x-request-id') ?? randomUUID();
+    REQUEST_IDS.set(request, id);
+  }
+  return id;
+}
+
 export function commandContextOf(request: AuthenticatedRequest): CommandContext {
-  const requestId = header(request, 'x-request-id') ?? randomUUID();
+  const requestId = requestIdOf(request);
   const idempotencyKey = header(request, 'idempotency-key');
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new ApplicationError('VALIDATION_FAILED', 400, 'Idempotency-Key must be 1-128 characters of letters, digits and . _ : -', { fields: { 'Idempotency-Key': ['invalid'] } });
@@ -31,7 +54,7 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
     actor: actorOf(principal),
     ...(principal?.kind === 'user' ? { tokenId: principal.tokenId } : {}),
     requestId,
-    correlationId: header(request, 'x-correlation-id') ?? requestId,
+    correlationId: traceHeader(request, 'x-correlation-id') ?? requestId,
     causationId: requestId,
     occurredAt: new Date().toISOString(),
   };

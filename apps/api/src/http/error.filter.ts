@@ -4,6 +4,7 @@ import { ApplicationError } from '@cmk/application';
 import { DomainError, httpStatusOf } from '@cmk/domain';
 import { ConcurrencyError } from '@cmk/eventstore';
 import { errorBody, type ErrorBody } from './error-body';
+import { requestIdOf } from './command-context';
 
 /** Body-parser failures carry a `type`; they are the client's fault, never a 500. */
 function bodyParserError(exception: unknown): { status: number; body: ErrorBody } | undefined {
@@ -66,7 +67,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     const parsed = bodyParserError(exception);
     if (parsed) return parsed;
-    const requestId = String(request.headers['x-request-id'] ?? '');
+    const requestId = requestIdOf(request);
     const name = exception instanceof Error ? exception.name : typeof exception;
     this.logger.error(`Unhandled ${name} on ${request.method} ${request.path} (request ${requestId}): ${exception instanceof Error ? exception.message : ''}`);
     return { status: 500, body: errorBody('INTERNAL', 'Something went wrong on our side', { requestId }) };

@@ -1,0 +1,34 @@
+import type { ArgumentsHost } from '@nestjs/common';
+import type { AuthenticatedRequest } from '../auth/principal';
+import { commandContextOf, requestIdOf } from './command-context';
+import { ErrorFilter } from './error.filter';
+
+const request = (headers: Record<string, string>) => ({ headers, method: 'POST', path: '/x' }) as unknown as AuthenticatedRequest;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('request ids', () => {
+  it('keeps a plain client request id and uses it for correlation', () => {
+    const { metadata } = commandContextOf(request({ 'x-request-id': 'req-123.a:b_c' }));
+    expect(metadata).toMatchObject({ requestId: 'req-123.a:b_c', correlationId: 'req-123.a:b_c', causationId: 'req-123.a:b_c' });
+  });
+
+  it.each(['r'.repeat(129), 'has space', 'ünïcode', '<script>', 'a\tb'])('replaces a hostile X-Request-Id %j instead of storing it in events', (value) => {
+    const { metadata } = commandContextOf(request({ 'x-request-id': value, 'x-correlation-id': value }));
+    expect(metadata.requestId).toMatch(UUID);
+    expect(metadata.correlationId).toBe(metadata.requestId);
+  });
+
+  it('gives a 500 the same request id the events got, generated when the client sent none', () => {
+    const req = request({});
+    const id = requestIdOf(req);
+    expect(id).toMatch(UUID);
+    expect(commandContextOf(req).metadata.requestId).toBe(id);
+    let sent: unknown;
+    const response = { headersSent: false, status: () => response, json: (body: unknown) => (sent = body) };
+    const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => response }) } as unknown as ArgumentsHost;
+    const filter = new ErrorFilter();
+    (filter as unknown as { logger: { error: () => void } }).logger = { error: () => undefined };
+    filter.catch(new Error('boom at /work/secret/path.js:1'), host);
+    expect(sent).toEqual({ error: { code: 'INTERNAL', message: 'Something went wrong on our side', details: { requestId: id } } });
+  });
+});
