@@ -24,6 +24,8 @@ export const SECRETS_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   /** The key ring names a wrapping key this process cannot use (missing ARNs, disabled default). */
   WRAPPING_KEY_UNAVAILABLE: 409,
+  /** The data-key cache evicted a key again and again under load; the request can be retried. */
+  DATA_KEY_CACHE_CONTENDED: 503,
 } as const;
 
 export type SecretsErrorCode = keyof typeof SECRETS_ERROR_CODES;
@@ -35,4 +37,8 @@ export function secretsError(code: SecretsErrorCode, message: string, details: R
 
 export function dataKeyNotFound(dataKeyId: string): ApplicationError {
   return secretsError('DATA_KEY_NOT_FOUND', 'The ciphertext names a data key this organisation does not have', { dataKeyId });
+}
+
+export function cacheContended(dataKeyId: string): ApplicationError {
+  return secretsError('DATA_KEY_CACHE_CONTENDED', 'The data-key cache is too small for the current load; retry, or raise CMK_DATA_KEY_CACHE_MAX', { dataKeyId });
 }

@@ -114,6 +114,16 @@ describe('SecretsService on SQLite with the local platform key and the KMS emula
     return (await store.readStream(dataKeyStream(dataKeyId))).map(decodeDataKeyEvent);
   }
 
+  it('decrypts a batch spanning more data keys than the cache holds (entries evicted mid-batch)', async () => {
+    const orgId = newOrg();
+    const small = new SecretsService(store, providers.registry, { cache: { max: 2 } });
+    const ciphertexts: string[] = [];
+    for (let i = 0; i < 6; i++) ciphertexts.push(...(await small.encrypt(orgId, `scope-${i}`, [`value-${i}`], meta())));
+    const fresh = new SecretsService(store, providers.registry, { cache: { max: 2 } });
+    expect(await fresh.decrypt(orgId, ciphertexts)).toEqual(ciphertexts.map((_, i) => `value-${i}`));
+    expect(await fresh.decrypt(orgId, [...ciphertexts].reverse())).toEqual(ciphertexts.map((_, i) => `value-${5 - i}`));
+  });
+
   it('round-trips values and decrypts from another process-like instance (the store is the truth)', async () => {
     const org = newOrg();
     const values = ['', 'hello', 'ünïcödé 🔑', 'x'.repeat(5000)];

@@ -4,8 +4,8 @@ import type { EventStore } from '@cmk/eventstore';
 import type { KeyProviderRegistry } from '@cmk/key-providers';
 import { DataKeyCache, type CachedDataKey, type DataKeyCacheOptions } from './data-key-cache';
 import { DataKeyRepository } from './data-keys';
-import { dataKeyNotFound } from './errors';
-import { formatEnvelope, NONCE_BYTES, openValue, parseEnvelope, sealValue, type ParsedEnvelope } from './envelope';
+import { cacheContended, dataKeyNotFound } from './errors';
+import { formatEnvelope, NONCE_BYTES, openValue, parseEnvelope, sealValue } from './envelope';
 import { KeyringReader, type KeyringReaderOptions } from './keyring-reader';
 import { checkBatchSize, checkTotal, checkWellFormed, DEFAULT_SECRETS_LIMITS, type SecretsLimits } from './limits';
 import { dataKeyIdFor, validateScope } from './scope';
@@ -21,6 +21,12 @@ export interface SecretsServiceOptions {
 
 /** How many times a batch looks its keys up again after one was evicted between lookup and use. */
 const MAX_KEY_ROUNDS = 3;
+
+/** A request's own copy of a data key; zeroed when the request is done. */
+interface HeldKey {
+  readonly key: Buffer;
+  readonly aad: Buffer;
+}
 
 /**
  * Encrypts and decrypts secret values with per-scope data keys (library level: the HTTP layer
@@ -79,20 +85,31 @@ export class SecretsService {
       'characters',
     );
     const envelopes = ciphertexts.map((text, index) => parseEnvelope(text, index));
-    for (let round = 1; ; round++) {
-      const keys = new Map<string, CachedDataKey>();
+    // Copies of the keys this batch needs, taken synchronously right after each key is known to
+    // be usable: another request may evict (and zero) a cache entry while this one awaits the
+    // next load, so the batch never depends on the cache holding on. Zeroed when done.
+    const held = new Map<string, HeldKey>();
+    try {
       for (const { dataKeyId } of envelopes) {
-        if (!keys.has(dataKeyId)) keys.set(dataKeyId, await this.key(orgId, dataKeyId, () => this.dataKeys.load(orgId, dataKeyId)));
+        if (!held.has(dataKeyId)) held.set(dataKeyId, await this.hold(orgId, dataKeyId));
       }
-      if ([...keys.values()].some((key) => !key.usable) && round < MAX_KEY_ROUNDS) continue;
-      return envelopes.map((envelope, index) => this.open(orgId, keys, envelope, index));
+      return envelopes.map((envelope, index) => {
+        const key = held.get(envelope.dataKeyId);
+        if (!key) throw new Error('decrypt: data key lookup out of step with the envelopes');
+        return openValue(key.key, key.aad, envelope.nonce, envelope.sealed, index).toString('utf8');
+      });
+    } finally {
+      for (const key of held.values()) key.key.fill(0);
     }
   }
 
-  private open(orgId: string, keys: ReadonlyMap<string, CachedDataKey>, envelope: ParsedEnvelope, index: number): string {
-    const key = keys.get(envelope.dataKeyId);
-    if (!key || key.orgId !== orgId) throw new Error('decrypt: data key lookup out of step with the envelopes');
-    return openValue(this.usableKey(key), key.aad, envelope.nonce, envelope.sealed, index).toString('utf8');
+  /** A private copy of an org's data key (loading it when not cached). */
+  private async hold(orgId: string, dataKeyId: string): Promise<HeldKey> {
+    for (let round = 1; ; round++) {
+      const key = await this.key(orgId, dataKeyId, () => this.dataKeys.load(orgId, dataKeyId));
+      if (key.usable) return { key: Buffer.from(key.key), aad: key.aad };
+      if (round >= MAX_KEY_ROUNDS) throw cacheContended(dataKeyId);
+    }
   }
 
   /**
@@ -127,7 +144,7 @@ export class SecretsService {
 
   /** A zeroed key would encrypt "successfully" under all zeros: fail instead (never happens in practice). */
   private usableKey(key: CachedDataKey): Buffer {
-    if (!key.usable) throw new Error(`Data key ${key.dataKeyId} was evicted while in use; retry the request`);
+    if (!key.usable) throw cacheContended(key.dataKeyId);
     return key.key;
   }
 

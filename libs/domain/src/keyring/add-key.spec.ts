@@ -55,8 +55,13 @@ describe('AddKey', () => {
       given(firstKeyDone()).when(addKey('k2', { name: '  Prod  ' })).then([keyAdded('k2', 'Prod')]);
     });
 
-    it.each(['', '   ', 'x'.repeat(65)])('refuses %j', (name) => {
+    it.each(['', '   ', 'x'.repeat(65), 'nul\u0000inside', 'line\nbreak', 'rtl\u202Eoverride', 'lone\uD800surrogate', 'zero\u200Bwidth'])('refuses %j', (name) => {
       given([]).when(addKey('k1', { name })).thenRefuses('INVALID_KEY_NAME');
+    });
+
+    it('accepts names in any script, with spaces and punctuation', () => {
+      const name = 'Clé de production — 東京';
+      given(firstKeyDone()).when(addKey('k2', { name })).then([keyAdded('k2', name)]);
     });
 
     it('accepts 64 characters', () => {

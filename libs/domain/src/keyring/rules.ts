@@ -10,6 +10,9 @@ import { findKey, isUnderReencryption, type KeyringState } from './state';
 
 export const KEY_NAME_MAX_LENGTH = 64;
 
+/** Control, format (zero-width, bidi overrides) and lone surrogate characters: names are shown to people. */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+
 export function normaliseKeyName(name: string): string {
   return name.trim();
 }
@@ -18,6 +21,9 @@ export function keyNameRefusal(state: KeyringState, rawName: string): DomainErro
   const name = normaliseKeyName(rawName);
   if (name.length < 1 || name.length > KEY_NAME_MAX_LENGTH) {
     return refuse('INVALID_KEY_NAME', `Key name must be 1-${KEY_NAME_MAX_LENGTH} characters after trimming`, { name: rawName });
+  }
+  if (INVISIBLE_OR_CONTROL.test(name)) {
+    return refuse('INVALID_KEY_NAME', 'Key name must not contain control, invisible or formatting characters', { name: rawName });
   }
   // Disabled keys keep their names: the audit trail must never show two keys with one name.
   const folded = name.toLowerCase();
