@@ -3,6 +3,7 @@ import { waitFor, type HttpClient } from '@cmk/testing';
 import { fleetKeys } from '@cmk/reencryption';
 import { E2eEnvironment, type DemoKey } from './e2e-environment';
 import { DataKeyFixture } from './reencryption-data-keys';
+import { openSse } from './reencryption-sse';
 import { KeyringTestHelper } from './reencryption-test-helper';
 
 interface Banner {
@@ -171,4 +172,68 @@ describe('re-encryption worker fleet (api + worker processes, Redis, KMS emulato
       await second.stop();
     }
   }, 300_000);
+
+  it('streams the live banner over SSE to admins until the run finishes; members get 403, other orgs 404', async () => {
+    const org = 'sse-org';
+    const admin = await env.orgWithToken(org, 'enterprise');
+    const member = await env.tokenFor(org, 'member');
+    const outsider = await env.orgWithToken('sse-other-org', 'enterprise');
+    const adminToken = await env.operator().post<{ token: string }>(`/api/admin/orgs/${org}/tokens`, { user: 'sse-admin', role: 'admin' });
+    await keys.issuePlatformKeys(org, 1200);
+    // 64 KMS calls in flight at 200 ms each: about 4 s, several poll intervals of the stream.
+    env.kms.addFault({ operation: 'Encrypt', latencyMs: 200 });
+    try {
+      const a = await addKey(admin, org, 'key-a', env.demoKey(org));
+      const runId = a.runId ?? '';
+      const stream = await openSse(`${env.baseUrl}${cmk(org)}/reencryption/events`, adminToken.body.token);
+      expect(stream.status).toBe(200);
+      expect(stream.contentType).toContain('text/event-stream');
+      expect((await member.get(`${cmk(org)}/reencryption/events`)).status).toBe(403);
+      const foreign = await outsider.get<{ error: { code: string } }>(`${cmk(org)}/reencryption/events`);
+      expect(foreign.status).toBe(404);
+
+      const events = await stream.events;
+      const banners = events.map((e) => ({ event: e.event, id: e.id, banner: JSON.parse(e.data) as Banner }));
+      expect(banners.length).toBeGreaterThanOrEqual(2);
+      expect(banners.every((b) => b.event === 'reencryption' && b.banner.id === runId && b.id.startsWith(`${runId}-`))).toBe(true);
+      expect(banners[0].banner.state).toBe('running');
+      // The stream ends with the event that shows the run finished, and counts never go back.
+      expect(banners[banners.length - 1].banner).toMatchObject({ state: 'completed', done: 1200, failed: 0, total: 1200 });
+      expect(banners.slice(0, -1).every((b) => b.banner.state === 'running')).toBe(true);
+      const done = banners.map((b) => b.banner.done);
+      expect(done).toEqual([...done].sort((x, y) => x - y));
+      expect(banners.some((b) => b.banner.state === 'running' && b.banner.done > 0 && b.banner.done < 1200)).toBe(true);
+    } finally {
+      env.kms.clearFaults();
+    }
+  }, 120_000);
+
+  it('completes with exact counts when Redis is killed mid-run and restarted (append-only file)', async () => {
+    const org = 'redis-restart-org';
+    const admin = await env.orgWithToken(org, 'enterprise');
+    const ids = await keys.issuePlatformKeys(org, 3000);
+    // About 1 000 keys/s at the default concurrency: the outage lands mid-run.
+    env.kms.addFault({ operation: 'Encrypt', latencyMs: 60 });
+    const worker = env.worker;
+    if (!worker) throw new Error('no worker');
+    try {
+      const a = await addKey(admin, org, 'key-a', env.demoKey(org));
+      const runId = a.runId ?? '';
+      await waitFor(async () => Number(await redis.hget(fleetKeys.counters(runId), 'done')) >= 300, { timeoutMs: 60_000, description: 'some progress' });
+      const doneAtKill = Number(await redis.hget(fleetKeys.counters(runId), 'done'));
+      expect(doneAtKill).toBeLessThan(3000);
+      const outageLines = () => (worker.logs().match(/ECONNREFUSED|Connection is closed/g) ?? []).length;
+      const seenBefore = outageLines();
+      await env.redis.kill();
+      // Wait until the worker has noticed the outage (a failed Redis call), not for a fixed time.
+      await waitFor(() => outageLines() > seenBefore, { timeoutMs: 30_000, description: `the worker to notice the Redis outage\n${worker.logs()}` });
+      await env.redis.restart();
+      env.kms.clearFaults();
+      const run = await finished(admin, org, runId, 120_000);
+      expect(run).toMatchObject({ state: 'completed', done: 3000, failed: 0, total: 3000 });
+      expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: 3000 });
+    } finally {
+      env.kms.clearFaults();
+    }
+  }, 240_000);
 });
