@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { waitFor, type HttpClient } from '@cmk/testing';
+import { QUEUES } from '@cmk/reencryption';
+import { E2eEnvironment } from './e2e-environment';
+import { DataKeyFixture } from './reencryption-data-keys';
+
+const KEYS = 600;
+const cmk = (org: string) => `/api/orgs/${org}/customer-managed-keys`;
+
+/** The value of one Prometheus sample line (`name{labels} value`), or undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+async function raw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string; challenge: string | null }> {
+  const response = await fetch(url, { headers });
+  return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text(), challenge: response.headers.get('www-authenticate') };
+}
+
+const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+/**
+ * The operator pages over HTTP against the built api and worker: `/metrics` (after a real run,
+ * so the fleet's counters and histograms have values) and the bull-board dashboard.
+ */
+describe('ops endpoints: /metrics and /admin/queues', () => {
+  const metricsToken = `mt_${randomBytes(16).toString('hex')}`;
+  let env: E2eEnvironment;
+  let admin: HttpClient;
+
+  beforeAll(async () => {
+    env = await E2eEnvironment.start({ worker: true, env: { CMK_METRICS_TOKEN: metricsToken, CMK_REENCRYPT_BATCH_SIZE: '100' } });
+    for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
+    const org = 'ops-org';
+    admin = await env.orgWithToken(org, 'enterprise');
+    const keys = await DataKeyFixture.open(env.dataDir, env.baseUrl);
+    try {
+      await keys.issuePlatformKeys(org, KEYS);
+    } finally {
+      await keys.close();
+    }
+    const key = env.demoKey(org);
+    const added = await admin.post<{ reencryptionId: string }>(cmk(org), { name: 'key-a', type: 'aws_kms', awsKms: { roleArn: key.roleArn, keyArn: key.keyArn } });
+    if (added.status !== 201) throw new Error(`add key: ${added.status} ${JSON.stringify(added.body)}`);
+    await waitFor(
+      async () => {
+        const banner = (await admin.get<{ id: string; state: string }>(`${cmk(org)}/reencryption`)).body;
+        return banner.id === added.body.reencryptionId && banner.state === 'completed';
+      },
+      { timeoutMs: 60_000, intervalMs: 200, description: `the run to complete\n${env.worker?.logs() ?? ''}` },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  describe('/metrics', () => {
+    it('answers 401 without a token, with a wrong one and with an org token', async () => {
+      expect((await raw(`${env.baseUrl}/metrics`)).status).toBe(401);
+      expect((await raw(`${env.baseUrl}/metrics`, { authorization: 'Bearer not-the-token' })).status).toBe(401);
+      expect((await admin.get('/metrics')).status).toBe(401);
+      // Basic is for the dashboard's browser login only.
+      expect((await raw(`${env.baseUrl}/metrics`, basic('ops', env.operatorToken))).status).toBe(401);
+    });
+
+    it('serves Prometheus text with the fleet counters, histograms, queue depth and projection lag after a run', async () => {
+      // Workers push their counts about once a second: wait for the run's to arrive.
+      const text = await waitFor(
+        async () => {
+          const response = await raw(`${env.baseUrl}/metrics`, { authorization: `Bearer ${env.operatorToken}` });
+          expect(response.status).toBe(200);
+          return (sample(response.text, 'cmk_reencryption_rewraps_total') ?? 0) >= KEYS ? response : undefined;
+        },
+        { timeoutMs: 15_000, description: 'the fleet metrics to include the run' },
+      );
+      expect(text.type).toContain('text/plain');
+      const body = text.text;
+      expect(sample(body, 'cmk_reencryption_rewraps_total')).toBe(KEYS);
+      expect(sample(body, 'cmk_kms_calls_total{operation="Encrypt",result="ok"}')).toBe(KEYS);
+      expect(body).toContain('# TYPE cmk_reencryption_batch_seconds histogram');
+      expect(sample(body, 'cmk_reencryption_batch_seconds_count')).toBe(KEYS / 100);
+      expect(sample(body, 'cmk_reencryption_batch_seconds_bucket{le="+Inf"}')).toBe(KEYS / 100);
+      expect(sample(body, 'cmk_kms_call_seconds_count')).toBe(KEYS);
+      const kmsSum = sample(body, 'cmk_kms_call_seconds_sum') ?? -1;
+      expect(kmsSum).toBeGreaterThan(0);
+      expect(kmsSum / KEYS).toBeLessThan(1); // mean KMS latency under a second on the local emulator
+      const batchesByWorker = body.split('\n').filter((l) => l.startsWith('cmk_reencryption_batches_total{'));
+      expect(batchesByWorker.reduce((n, l) => n + Number(l.split(' ').pop()), 0)).toBe(KEYS / 100);
+      expect(sample(body, `cmk_queue_jobs{queue="${QUEUES.batch}",state="completed"}`)).toBe(KEYS / 100);
+      expect(sample(body, `cmk_queue_jobs{queue="${QUEUES.batch}",state="failed"}`)).toBe(0);
+      expect(sample(body, `cmk_queue_jobs{queue="${QUEUES.finalize}",state="completed"}`)).toBe(1);
+      expect(sample(body, `cmk_queue_jobs{queue="${QUEUES.plan}",state="active"}`)).toBe(0);
+      const lag = sample(body, 'cmk_projection_lag_events');
+      expect(lag).toBeGreaterThanOrEqual(0);
+      expect(lag).toBeLessThan(50);
+      expect(body).toContain('cmk_api_process_resident_memory_bytes');
+    });
+
+    it('accepts the scrape-only metrics token', async () => {
+      const response = await raw(`${env.baseUrl}/metrics`, { authorization: `Bearer ${metricsToken}` });
+      expect(response.status).toBe(200);
+      expect(response.text).toContain('cmk_reencryption_rewraps_total');
+    });
+  });
+
+  describe('/admin/queues (bull-board)', () => {
+    it('answers 401 with a Basic challenge without credentials or with a wrong password', async () => {
+      const anonymous = await raw(`${env.baseUrl}/admin/queues`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.challenge).toMatch(/^Basic realm=/);
+      expect(JSON.parse(anonymous.text)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      expect((await raw(`${env.baseUrl}/admin/queues`, basic('ops', 'wrong'))).status).toBe(401);
+      // The scrape-only token does not open the dashboard (it can retry and delete jobs).
+      expect((await raw(`${env.baseUrl}/admin/queues`, { authorization: `Bearer ${metricsToken}` })).status).toBe(401);
+    });
+
+    it('serves the dashboard with Basic auth (operator token as password) and with Bearer', async () => {
+      for (const headers of [basic('ops', env.operatorToken), { authorization: `Bearer ${env.operatorToken}` }]) {
+        const page = await raw(`${env.baseUrl}/admin/queues`, headers);
+        expect(page.status).toBe(200);
+        expect(page.type).toContain('text/html');
+        expect(page.text.toLowerCase()).toContain('<html');
+      }
+    });
+
+    it('lists the re-encryption queues with the run\'s jobs through the dashboard\'s API', async () => {
+      const response = await raw(`${env.baseUrl}/admin/queues/api/queues?activeQueue=${QUEUES.batch}&status=completed&page=1`, basic('ops', env.operatorToken));
+      expect(response.status).toBe(200);
+      const body = JSON.parse(response.text) as { queues: { name: string; counts: Record<string, number> }[] };
+      expect(body.queues.map((q) => q.name).sort()).toEqual(Object.values(QUEUES).sort());
+      expect(body.queues.find((q) => q.name === QUEUES.batch)?.counts['completed']).toBe(KEYS / 100);
+    });
+  });
+});
