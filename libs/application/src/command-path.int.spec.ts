@@ -96,4 +96,20 @@ describe('handleCommand: idempotency keys belong to the request that first used 
     expect(requestFingerprint('X', { a: '1' })).not.toBe(requestFingerprint('X', { a: '2' }));
     expect(requestFingerprint('X', { a: '1' })).not.toBe(requestFingerprint('Y', { a: '1' }));
   });
+
+  it('decides on a read the caller passes in, and re-reads after a conflict when that read was stale', async () => {
+    const org = newOrg();
+    await run(org, register(org));
+    const stale = await store.readStream(orgStream(org));
+    await run(org, changeEdition(org, 'enterprise'));
+    // Decided on the stale read (edition free), the append conflicts; the retry reads enterprise.
+    const result = await handleCommand(store, orgStream(org), orgDecider, codec, changeEdition(org, 'team'), { recorded: stale });
+    expect(result.events.map((e) => e.type)).toEqual(['EditionChanged']);
+    const events = (await store.readStream(orgStream(org))).map((e) => codec.decode(e));
+    expect(events.map((e) => e.type)).toEqual(['OrganizationRegistered', 'EditionChanged', 'EditionChanged']);
+    expect(events[2]).toMatchObject({ data: { from: 'enterprise', to: 'team' } });
+    const fresh = await store.readStream(orgStream(org));
+    await handleCommand(store, orgStream(org), orgDecider, codec, changeEdition(org, 'free'), { recorded: fresh, maxAttempts: 1 });
+    expect(await store.readStream(orgStream(org))).toHaveLength(4);
+  });
 });

@@ -26,6 +26,13 @@ export interface CommandOptions {
   readonly fingerprint?: string;
   /** How many times a command is re-decided after losing a race for the stream. Default 5. */
   readonly maxAttempts?: number;
+  /**
+   * The stream as the caller has just read it, used for the first attempt instead of reading it
+   * again (a hot path that already read the stream to decide whether to act saves one read).
+   * A stale read costs nothing but a retry: the append's expected revision catches it and the
+   * next attempt reads the stream afresh. Default: read the stream.
+   */
+  readonly recorded?: readonly RecordedEvent[];
 }
 
 export interface CommandResult<S, E> {
@@ -91,7 +98,7 @@ export async function handleCommand<C, S, E>(
   const maxAttempts = options.maxAttempts ?? 5;
   const fingerprint = options.fingerprint ?? defaultFingerprint(command);
   for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(streamName);
+    const recorded = attempt === 1 && options.recorded !== undefined ? [...options.recorded] : await store.readStream(streamName);
     if (options.idempotencyKey !== undefined) {
       const prior = recorded.filter((e) => e.metadata[IDEMPOTENCY_FIELD] === options.idempotencyKey);
       if (prior.length > 0) {

@@ -67,7 +67,8 @@ async function rewrapOne(
   jobId: string,
 ): Promise<KeyOutcome> {
   const stream = dataKeyStream(dataKeyId);
-  const state: DataKeyState = fold(await deps.store.readStream(stream), dataKeyDecider, codec);
+  const recorded = await deps.store.readStream(stream);
+  const state: DataKeyState = fold(recorded, dataKeyDecider, codec);
   if (state.status !== 'issued') return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
   if (!job.from.includes(state.wrappedBy)) return settled(state, dataKeyId, job.reencryptionId);
 
@@ -90,7 +91,9 @@ async function rewrapOne(
       data: { orgId: job.orgId, dataKeyId, reencryptionId: job.reencryptionId, sources: [...job.from], to: job.to, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
       metadata: systemMetadata(job.reencryptionId, jobId),
     },
-    { maxAttempts: 10 },
+    // The stream was just read to decide whether to act: the first attempt decides on that read
+    // (one store read per key, not two); a key moved meanwhile conflicts and is re-read.
+    { maxAttempts: 10, recorded },
   );
   if (result.events.length > 0) {
     deps.metrics.rewrapped(1);
