@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { dataKeyStream, encodeDataKeyEvent } from '@cmk/domain';
+import { openSqliteEventStore, type Position } from '@cmk/eventstore';
+import { LocalPlatformKeyProvider, PlatformMasterKeyring } from '@cmk/key-providers';
+
+/** Appends in flight while seeding: the store's group commit shares one fsync among them. */
+const SEED_LANES = 256;
+
+/**
+ * Issues `count` platform-wrapped data keys for `orgId` as `DataKeyIssued` events through the
+ * normal port (one stream per data key, `expectedRevision: no_stream`), with many appends in
+ * flight so the SQLite group commit batches them; one append at a time is fsync-bound and makes
+ * seeding a million keys take far longer than re-encrypting them.
+ */
+export async function seedDataKeys(dataDir: string, orgId: string, count: number, onProgress?: (seeded: number) => void): Promise<Position> {
+  const store = await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+  const platform = new LocalPlatformKeyProvider(await PlatformMasterKeyring.open({ dataDir }));
+  const occurredAt = new Date().toISOString();
+  let next = 0;
+  let seeded = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const dataKeyId = `dk-${orgId}-${i}`;
+      const key = await platform.generateDataKey({ org: orgId, dataKey: dataKeyId });
+      const event = encodeDataKeyEvent({
+        type: 'DataKeyIssued',
+        data: { orgId, dataKeyId, scope: `env/${i % 50}`, wrappedBy: 'platform', kekRef: key.kekRef, wrapped: key.wrapped.toString('base64') },
+        metadata: { actor: 'system', requestId: dataKeyId, correlationId: dataKeyId, causationId: dataKeyId, occurredAt },
+      });
+      key.plaintext.fill(0);
+      await store.appendToStream(dataKeyStream(dataKeyId), [{ id: randomUUID(), ...event }], { expectedRevision: 'no_stream' });
+      seeded += 1;
+      if (onProgress && seeded % 100_000 === 0) onProgress(seeded);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(SEED_LANES, count) }, lane));
+    return await store.headPosition();
+  } finally {
+    await store.close();
+  }
+}
