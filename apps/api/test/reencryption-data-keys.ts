@@ -21,8 +21,9 @@ export class DataKeyFixture {
   ) {}
 
   /** The same data dir and issuer as the apps; KMS/STS endpoints come from the SDK's env vars. */
-  static async open(dataDir: string, publicUrl: string): Promise<DataKeyFixture> {
-    const store = await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+  /** `store`: a client of the apps' event store (default: the SQLite file in `dataDir`). */
+  static async open(dataDir: string, publicUrl: string, store?: EventStore): Promise<DataKeyFixture> {
+    store ??= await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
     const providers = await createKeyProviders({ dataDir, publicUrl, aws: { maxAttempts: 3 }, throttleRetry: { retries: 10 } });
     return new DataKeyFixture(store, providers);
   }
