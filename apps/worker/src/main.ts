@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
 import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { startReencryptionFleet, type Fleet } from '@cmk/reencryption';
-import { claimRedisForStore, ConfigError, createRedis, describeEventStore, openEventStore, storeIdentity } from '@cmk/runtime';
-import { loadWorkerConfig, type WorkerConfig } from './config';
+import { claimRedisForStore, createRedis, describeEventStore, loadConfigOrExit, logLevelsUpTo, openEventStore, storeIdentity } from '@cmk/runtime';
+import { loadWorkerConfig } from './config';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
@@ -13,17 +13,8 @@ const fleetLogger = new Logger('reencryption');
  * fleet (dispatcher + plan / rewrap-batch / finalize workers). Any number of replicas.
  */
 async function main(): Promise<void> {
-  let config: WorkerConfig;
-  try {
-    config = loadWorkerConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  Logger.overrideLogger(['error', 'warn', 'log', 'debug'].slice(0, ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1) as ('error' | 'warn' | 'log' | 'debug')[]);
+  const config = loadConfigOrExit(() => loadWorkerConfig());
+  Logger.overrideLogger(logLevelsUpTo(config.logLevel));
   const store = await openEventStore(config);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
   await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store));
