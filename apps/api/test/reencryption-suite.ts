@@ -156,6 +156,24 @@ export function reencryptionSuite(eventStore: 'sqlite' | 'esdb'): void {
       expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: 3000 });
     }, 300_000);
 
+    it('shuts down gracefully on SIGTERM mid-run (exit 0), and a new worker finishes the run', async () => {
+      const org = 'sigterm-org';
+      const admin = await env.orgWithToken(org, 'enterprise');
+      const ids = await keys.issuePlatformKeys(org, 1500);
+      env.kms.addFault({ operation: 'Encrypt', latencyMs: 20 });
+      const a = await addKey(admin, org, 'key-a', env.demoKey(org));
+      const runId = a.runId ?? '';
+      await waitFor(async () => Number(await redis.hget(fleetKeys.counters(runId), 'done')) >= 200, { timeoutMs: 60_000, description: 'some progress' });
+      const worker = env.worker;
+      if (!worker) throw new Error('no worker');
+      expect(await worker.kill('SIGTERM')).toBe(0);
+      env.kms.clearFaults();
+      await worker.restart();
+      const run = await finished(admin, org, runId, 180_000);
+      expect(run).toMatchObject({ state: 'completed', done: 1500, failed: 0 });
+      expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: 1500 });
+    }, 300_000);
+
     it('shares one run between two worker processes', async () => {
       const org = 'two-workers-org';
       const admin = await env.orgWithToken(org, 'enterprise');
