@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
 
 /**
  * Operator CLI over the admin API:
@@ -7,19 +8,26 @@ import { join, resolve } from 'node:path';
  *   npm run cli -- org edition <login> <edition>
  *   npm run cli -- token issue <org> <user> [--role admin|member]
  *   npm run cli -- token revoke <org> <tokenId>
- * Reads `CMK_API_URL` (default http://127.0.0.1:3000) and `CMK_OPERATOR_TOKEN` (default: the
+ *   npm run cli -- keys rotate-oidc [--activate-after-seconds 3600]
+ *   npm run cli -- keys rotate-platform
+ * The `keys` commands act on the key files in CMK_DATA_DIR (run them where the api runs; every
+ * replica sharing the directory picks the change up). Reads `CMK_API_URL` (default http://127.0.0.1:3000) and `CMK_OPERATOR_TOKEN` (default: the
  * token `npm start` wrote to `<CMK_DATA_DIR>/operator-token`).
  */
 const USAGE = `usage:
   cli org create <login> [--edition free|team|enterprise|business-critical] [--name NAME]
   cli org edition <login> <edition>
   cli token issue <org> <user> [--role admin|member]
-  cli token revoke <org> <tokenId>`;
+  cli token revoke <org> <tokenId>
+  cli keys rotate-oidc [--activate-after-seconds N]   (publish a new OIDC signing key now, sign with it after N s)
+  cli keys rotate-platform                            (add a platform master key version; old versions still unwrap)`;
+
+const dataDir = () => resolve(process.env['CMK_DATA_DIR'] ?? './.data');
 
 function operatorToken(): string {
   const fromEnv = process.env['CMK_OPERATOR_TOKEN'];
   if (fromEnv) return fromEnv;
-  const file = join(resolve(process.env['CMK_DATA_DIR'] ?? './.data'), 'operator-token');
+  const file = join(dataDir(), 'operator-token');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   throw new Error('Set CMK_OPERATOR_TOKEN (or run `npm start` once, which writes .data/operator-token)');
 }
@@ -52,6 +60,19 @@ async function main(args: string[]): Promise<unknown> {
     return call(`/api/admin/orgs/${positional[0]}/tokens`, { user: positional[1], role: option(rest, 'role', 'admin') });
   }
   if (noun === 'token' && verb === 'revoke' && positional[1]) return call(`/api/admin/orgs/${positional[0]}/tokens/${positional[1]}/revoke`, {});
+  if (noun === 'keys' && verb === 'rotate-oidc') {
+    const activateAfterSeconds = Number(option(rest, 'activate-after-seconds', '0'));
+    if (!Number.isInteger(activateAfterSeconds) || activateAfterSeconds < 0) throw new Error('--activate-after-seconds must be a whole number of seconds');
+    const tokenTtlSeconds = Number(process.env['CMK_OIDC_TOKEN_TTL_SECONDS'] ?? 300);
+    const store = await OidcSigningKeyStore.open({ dataDir: dataDir(), tokenTtlSeconds });
+    const kid = await store.rotate({ activateAfterMs: activateAfterSeconds * 1_000 });
+    return { kid, signsFrom: new Date(Date.now() + activateAfterSeconds * 1_000).toISOString() };
+  }
+  if (noun === 'keys' && verb === 'rotate-platform') {
+    if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new Error('CMK_PLATFORM_MASTER_KEY is set: rotate by adding a version there (1:<b64>,2:<b64>)');
+    const keyring = await PlatformMasterKeyring.open({ dataDir: dataDir() });
+    return { version: await keyring.rotate() };
+  }
   throw new Error(USAGE);
 }
 

@@ -33,7 +33,7 @@ export class LocalPlatformKeyProvider implements KeyEncryptionProvider {
   }
 
   async wrap(plaintext: Buffer, context: EncryptionContext): Promise<WrappedDataKey> {
-    const { version, key } = this.keyring.current();
+    const { version, key } = await this.keyring.currentFresh();
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt8(FORMAT_V1, 0);
     header.writeUInt32BE(version, 1);

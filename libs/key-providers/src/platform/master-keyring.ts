@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecretFileOnce, readSecretFile, replaceSecretFile } from '../secret-file';
 
@@ -31,10 +32,35 @@ export interface MasterKeyringOptions {
  * object: `toString`/JSON never show them.
  */
 export class PlatformMasterKeyring {
+  /** When the file was last looked at for another process's rotation (epoch ms). */
+  private checkedAt = Date.now();
+  private mtimeMs = 0;
+
   private constructor(
     private versions: readonly MasterKeyVersion[],
     private readonly path: string | undefined,
   ) {}
+
+  /** How often wrapping looks at the file for a rotation made elsewhere (the CLI, another replica). */
+  static readonly RECHECK_MS = 1_000;
+
+  /**
+   * The version new wraps use, after at most one cheap `stat` per {@link RECHECK_MS}: a rotation
+   * by the operator's CLI or another replica takes effect for new wraps within about a second,
+   * without a restart.
+   */
+  async currentFresh(): Promise<MasterKeyVersion> {
+    const now = Date.now();
+    if (this.path && now - this.checkedAt >= PlatformMasterKeyring.RECHECK_MS) {
+      this.checkedAt = now;
+      const mtimeMs = await stat(this.path).then((s) => s.mtimeMs, () => this.mtimeMs);
+      if (mtimeMs !== this.mtimeMs) {
+        this.mtimeMs = mtimeMs;
+        await this.reload();
+      }
+    }
+    return this.current();
+  }
 
   static async open(options: MasterKeyringOptions): Promise<PlatformMasterKeyring> {
     if (options.fromEnv !== undefined) return new PlatformMasterKeyring(parseEnvKeyring(options.fromEnv), undefined);
