@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
-import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { startReencryptionFleet, type Fleet } from '@cmk/reencryption';
+import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, describeEventStore, loadConfigOrExit, logLevelsUpTo, openEventStore, storeIdentity } from '@cmk/runtime';
 import { loadWorkerConfig } from './config';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   Logger.overrideLogger(logLevelsUpTo(config.logLevel));
   const store = await openEventStore(config);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
-  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store));
+  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
   const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
   const fleet: Fleet | undefined = providers

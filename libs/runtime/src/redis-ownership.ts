@@ -23,10 +23,28 @@ export class RedisOwnedByAnotherStoreError extends Error {
  * Ties a Redis database to one event store. Read models are disposable and rebuilt from the
  * store, but only if their checkpoint belongs to that store: a Redis that served another store
  * (a deleted data directory, a second deployment) would silently skip events. The first process
- * claims the database; every later one must find its own store id there.
+ * claims the database; every later one must find its own store id there. `checkpointKeys` are
+ * the consumers' checkpoints: a database that has some but no owner is refused too.
  */
-export async function claimRedisForStore(redis: Redis, redisUrl: string, storeId: string): Promise<void> {
-  await redis.set(REDIS_OWNER_KEY, storeId, 'NX');
-  const owner = await redis.get(REDIS_OWNER_KEY);
-  if (owner !== storeId) throw new RedisOwnedByAnotherStoreError(redisUrl.replace(/\/\/([^@/]*)@/, '//***@'), owner ?? '(none)', storeId);
+export async function claimRedisForStore(redis: Redis, redisUrl: string, storeId: string, checkpointKeys: readonly string[] = []): Promise<void> {
+  const owner = await redis.eval(CLAIM_SCRIPT, 1 + checkpointKeys.length, REDIS_OWNER_KEY, ...checkpointKeys, storeId);
+  if (owner !== storeId) {
+    const shown = typeof owner === 'string' && owner !== '' ? owner : '(unknown: checkpoints written before ownership was recorded)';
+    throw new RedisOwnedByAnotherStoreError(redisUrl.replace(/\/\/([^@/]*)@/, '//***@'), shown, storeId);
+  }
 }
+
+/**
+ * Claims the database when it has no owner AND none of the given checkpoint keys (a checkpoint
+ * without an owner belongs to a store we cannot identify); returns the owner, or '' when
+ * unowned checkpoints block the claim. One script, so two processes cannot both claim.
+ */
+const CLAIM_SCRIPT = `
+local owner = redis.call('GET', KEYS[1])
+if owner then return owner end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return '' end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`;

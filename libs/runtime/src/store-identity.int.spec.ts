@@ -51,4 +51,14 @@ describe('claimRedisForStore', () => {
     await redis.flushdb();
     await claimRedisForStore(redis, server.url, 'store-b');
   });
+
+  it('refuses a database that holds checkpoints but no owner (written by an unknown store)', async () => {
+    await redis.flushdb();
+    await redis.set('rm:v1:checkpoint', '6/6');
+    const refused = await claimRedisForStore(redis, server.url, 'store-c', ['rm:v1:checkpoint']).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RedisOwnedByAnotherStoreError);
+    expect(await redis.get('cmk:event-store-id')).toBeNull();
+    await redis.del('rm:v1:checkpoint');
+    await claimRedisForStore(redis, server.url, 'store-c', ['rm:v1:checkpoint']);
+  });
 });

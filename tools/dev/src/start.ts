@@ -4,6 +4,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
+import { EnvReader, openEventStore, readCommonConfig, REDIS_OWNER_KEY, storeIdentity } from '@cmk/runtime';
+import { freePort } from '@cmk/testing';
+import { readModelKeys } from '@cmk/read-models';
+import { fleetKeys } from '@cmk/reencryption';
 
 /**
  * `npm start`: everything a developer needs on one machine, no cloud account.
@@ -46,8 +50,34 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function ensureRedis(url: string): Promise<void> {
-  if (await redisAnswers(url)) return say(`redis        ${url}`);
+/** The Redis owner recorded by an earlier run, when it is not this data directory's store. */
+async function ownedByAnotherStore(url: string): Promise<boolean> {
+  const reader = new EnvReader({ ...process.env, CMK_DATA_DIR: dataDir });
+  const store = await openEventStore(readCommonConfig(reader));
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const owner = await client.get(REDIS_OWNER_KEY);
+    if (owner === null) return (await client.exists(readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint)) > 0;
+    return owner !== (await storeIdentity(store));
+  } finally {
+    client.disconnect();
+    await store.close();
+  }
+}
+
+/** Returns the Redis URL the apps should use. */
+async function ensureRedis(url: string): Promise<string> {
+  if (await redisAnswers(url)) {
+    // The default Redis once served another data directory: rather than fail, use a private one.
+    if (process.env['REDIS_URL'] || !(await ownedByAnotherStore(url))) {
+      say(`redis        ${url}`);
+      return url;
+    }
+    say(`redis        ${url} holds another event store's read models; starting a private redis-server`);
+    url = `redis://127.0.0.1:${await freePort()}`;
+  }
   const bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
   if (!bin) throw new Error(`No Redis answers at ${url} and redis-server is not installed: start one or set REDIS_URL`);
   const { hostname, port: redisPort } = new URL(url);
@@ -57,6 +87,7 @@ async function ensureRedis(url: string): Promise<void> {
   children.push(child);
   for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 100));
   say(`redis        ${url} (private redis-server started, data in ${dir})`);
+  return url;
 }
 
 async function startEmulator(): Promise<Record<string, string>> {
@@ -100,9 +131,8 @@ async function stop(code: number): Promise<void> {
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   const token = operatorToken();
-  await ensureRedis(redisUrl);
+  const redisUrl = await ensureRedis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const awsEnv = await startEmulator();
   const env = { ...process.env, ...awsEnv, REDIS_URL: redisUrl, CMK_DATA_DIR: dataDir, CMK_OPERATOR_TOKEN: token, PORT: String(port), PUBLIC_URL: publicUrl };
   startApp('api', 'dist/apps/api/src/main.js', env);

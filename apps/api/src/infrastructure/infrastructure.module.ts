@@ -1,7 +1,8 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
-import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { fleetKeys } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
 import { API_CONFIG, type ApiConfig } from '../config';
 
@@ -24,7 +25,7 @@ const projectionLogger = new Logger('projections');
       inject: [API_CONFIG, EVENT_STORE],
       useFactory: async (config: ApiConfig, store: EventStore) => {
         const redis = createRedis(config.redisUrl, 'cmk-api');
-        await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store));
+        await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
         return redis;
       },
     },
