@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { describeEventStore, loadConfigOrExit, logLevelsUpTo } from '@cmk/runtime';
+import { createAppLogger, describeEventStore, loadConfigOrExit } from '@cmk/runtime';
 import { AppModule } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { createValidationPipe } from './http/validation';
@@ -10,7 +10,7 @@ import { createValidationPipe } from './http/validation';
 /** Builds the Nest application (also used by tests that run the api in-process). */
 export async function createApiApp(config: ApiConfig, overrides: Partial<Parameters<typeof AppModule.register>[0]> = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...overrides }), {
-    logger: logLevelsUpTo(config.logLevel),
+    logger: createAppLogger(config),
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: '2mb' });

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
-import { claimRedisForStore, createRedis, describeEventStore, loadConfigOrExit, logLevelsUpTo, openEventStore, storeIdentity } from '@cmk/runtime';
+import { claimRedisForStore, createRedis, describeEventStore, createAppLogger, loadConfigOrExit, openEventStore, storeIdentity } from '@cmk/runtime';
 import { loadWorkerConfig } from './config';
 
 const logger = new Logger('worker');
@@ -14,7 +14,7 @@ const fleetLogger = new Logger('reencryption');
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadWorkerConfig());
-  Logger.overrideLogger(logLevelsUpTo(config.logLevel));
+  Logger.overrideLogger(createAppLogger(config));
   const store = await openEventStore(config);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
   await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);

@@ -71,6 +71,8 @@ export interface CommonConfig {
   readonly eventStoreUrl: string | undefined;
   /** `LOG_LEVEL`: `error`, `warn`, `log` (default), `debug`. */
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** `LOG_FORMAT`: `text` (default; coloured on a terminal) or `json` (one object per line, for log shippers). */
+  readonly logFormat: 'text' | 'json';
 }
 
 export function readCommonConfig(reader: EnvReader): CommonConfig {
@@ -79,5 +81,6 @@ export function readCommonConfig(reader: EnvReader): CommonConfig {
     dataDir: resolve(reader.string('CMK_DATA_DIR', './.data')),
     eventStoreUrl: reader.url('EVENTSTORE_URL', undefined, ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:']),
     logLevel: reader.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    logFormat: reader.oneOf('LOG_FORMAT', 'text', ['text', 'json'] as const),
   };
 }
