@@ -1,9 +1,11 @@
 import { keyringDecider } from './queries';
 import { specFor } from '../testing/given-when-then';
 import {
+  allKeysDisabled,
   complete,
   completed,
   defaultChanged,
+  disableAll,
   disableKey,
   fail,
   failed,
@@ -116,6 +118,21 @@ describe('RetryReencryption', () => {
   it('refuses when the last run did not fail, or there was none', () => {
     given(firstKeyDone()).when(retry('re-x')).thenRefuses('REENCRYPTION_NOT_FAILED');
     given([]).when(retry('re-x')).thenRefuses('REENCRYPTION_NOT_FAILED');
+  });
+
+  it('keeps a failed disable retryable: another disable is refused until the retry (or disable-all)', () => {
+    const history = [...running(), failed('re-off'), keyAdded('k3')];
+    given(history).when(disableKey('k3', 'k1', 're-k3')).thenRefuses('REENCRYPTION_RETRY_PENDING', { reencryptionId: 're-off', keyIds: ['k2'] });
+    given(history)
+      .when(disableAll('re-all'))
+      .then([allKeysDisabled(['k1', 'k2', 'k3']), defaultChanged('k1', 'platform'), started('re-all', ['k1', 'k2', 'k3'], 'platform', 'all-keys-disabled')]);
+    const retried = [...history, started('re-off-2', ['k2'], 'k1', 'retry', 're-off'), completed('re-off-2')];
+    given(retried).when(disableKey('k3', 'k1', 're-k3')).then([keyDisabled('k3', 'k1'), started('re-k3', ['k3'], 'k1', 'key-disabled')]);
+  });
+
+  it('a failed first-key run does not block disabling another key (no CMK is left disabling)', () => {
+    const history = [keyAdded('k1'), defaultChanged('platform', 'k1'), started('re-k1', ['platform'], 'k1', 'first-key'), failed('re-k1'), keyAdded('k2')];
+    given(history).when(disableKey('k2', 'k1', 're-k2')).then([keyDisabled('k2', 'k1'), started('re-k2', ['k2'], 'k1', 'key-disabled')]);
   });
 
   it('refuses while a run is running', () => {

@@ -54,7 +54,24 @@ export function disableRefusal(state: KeyringState, keyId: string): DomainError 
   if (!key) return refuse('KEY_NOT_FOUND', 'No such key', { keyId });
   if (state.defaultKeyId === keyId) return refuse('KEY_IS_DEFAULT', 'The default key cannot be disabled; set another default first', { keyId });
   if (key.status !== 'active') return refuse('KEY_NOT_ACTIVE', 'The key is already disabled', { keyId, status: key.status });
-  return runningRefusal(state);
+  return runningRefusal(state) ?? retryPendingRefusal(state);
+}
+
+/**
+ * After a failed run, its sources stay `disabling` with some data keys still under them, and
+ * only the last run can be retried. Starting another disable first would make the failed run
+ * unretryable, so it is refused until the admin retries (or disables all keys, which sweeps
+ * every disabling key).
+ */
+export function retryPendingRefusal(state: KeyringState): DomainError | undefined {
+  const last = state.lastRun;
+  if (last?.outcome !== 'failed') return undefined;
+  const stranded = last.from.filter((keyId) => findKey(state, keyId)?.status === 'disabling');
+  if (stranded.length === 0) return undefined;
+  return refuse('REENCRYPTION_RETRY_PENDING', 'The last re-encryption failed: retry it (after fixing access to the keys) or disable all keys first', {
+    reencryptionId: last.reencryptionId,
+    keyIds: stranded,
+  });
 }
 
 export function destinationRefusal(state: KeyringState, keyId: string, destinationKeyId: string): DomainError | undefined {

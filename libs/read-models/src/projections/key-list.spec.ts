@@ -60,7 +60,7 @@ describe('key list projection', () => {
     expect(after.reencryption).toMatchObject({ id: 'r1', state: 'completed' });
   });
 
-  it('a failed run leaves its source keys disabling', () => {
+  it('a failed run leaves its source keys disabling, and no other key can be disabled until it is retried', () => {
     const doc = given(
       ...keyringEvents(
         keyAdded(ORG, 'k1'),
@@ -71,8 +71,12 @@ describe('key list projection', () => {
       ),
     );
     expect(key(doc, 'k1')?.state).toBe('disabling');
-    expect(key(doc, 'k2')).toMatchObject({ state: 'active', canSetDefault: true, canDisable: true });
+    // The domain refuses another disable with REENCRYPTION_RETRY_PENDING; the flag agrees.
+    expect(key(doc, 'k2')).toMatchObject({ state: 'active', canSetDefault: true, canDisable: false });
     expect(doc.reencryption).toMatchObject({ state: 'failed', failureReason: 'access denied' });
+    const retried = keyringEvents(started('r2', ['k1'], 'k2'), completed('r2')).reduce(evolveKeyList, doc);
+    expect(key(retried, 'k1')?.state).toBe('disabled');
+    expect(key(retried, 'k2')).toMatchObject({ state: 'active', canSetDefault: true, canDisable: true });
   });
 
   it('disable all moves every key to disabling and reverts the default to platform', () => {

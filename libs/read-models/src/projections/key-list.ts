@@ -58,15 +58,18 @@ function startDisabling(keys: readonly KeyView[], keyIds: readonly string[]): Ke
 /**
  * Derives the per-key flags the product rules define, so the UI never re-implements them:
  * a key can become default when it is active, not default and not part of a running run; it can
- * be disabled when it is active, not default and no run is running at all.
+ * be disabled when it is active, not default, no run is running at all, and no failed run still
+ * waits for a retry (its sources are still disabling).
  */
 function withFlags(doc: KeyListDoc): KeyListDoc {
   const running = doc.reencryption?.state === 'running' ? doc.reencryption : null;
+  const failed = doc.reencryption?.state === 'failed' ? doc.reencryption : null;
+  const retryPending = failed !== null && doc.keys.some((key) => failed.from.includes(key.id) && key.state === 'disabling');
   const busy = new Set(running ? [...running.from, running.to] : []);
   const keys = doc.keys.map((key) => {
     const isDefault = key.id === doc.defaultKeyId;
     const free = key.state === 'active' && !isDefault;
-    return { ...key, isDefault, canSetDefault: free && !busy.has(key.id), canDisable: free && running === null };
+    return { ...key, isDefault, canSetDefault: free && !busy.has(key.id), canDisable: free && running === null && !retryPending };
   });
   return { ...doc, keys };
 }
