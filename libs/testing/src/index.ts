@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './redis-server';
 export * from './service-process';
 export * from './http-client';
+export * from './private-redis';

@@ -1,23 +1,11 @@
-import { RedisServer } from '@cmk/testing';
-import { Redis } from 'ioredis';
+import { usePrivateRedis } from '@cmk/testing';
 import { toProjectedEvent, type ProjectedEvent } from '../codec/projected-event';
 import { dataKeyIssued, dataKeyRewrapped, keyAdded, keyring, recorded, type RawSpecEvent } from '../spec-support/events';
 import { dumpNamespace } from '../spec-support/redis-dump';
 import { ProjectionWriter } from './projection-writer';
 import { ReadModelQueries } from './read-model-queries';
 
-let server: RedisServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  server = await RedisServer.start();
-  redis = new Redis(server.url, { maxRetriesPerRequest: 3 });
-});
-
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const privateRedis = usePrivateRedis();
 
 /** Numbers events from `first` upwards, as one log segment. */
 function projected(events: RawSpecEvent[], first = 1): ProjectedEvent[] {
@@ -33,8 +21,8 @@ const last = (events: ProjectedEvent[]) => events[events.length - 1].position;
 describe('ProjectionWriter + ReadModelQueries (real Redis)', () => {
   it('writes the documents, the index and the checkpoint of a batch', async () => {
     const ns = 'rm:t1';
-    const writer = new ProjectionWriter(redis, ns);
-    const queries = new ReadModelQueries(redis, ns);
+    const writer = new ProjectionWriter(privateRedis.redis, ns);
+    const queries = new ReadModelQueries(privateRedis.redis, ns);
     const events = projected([dataKeyIssued('org-w1', 'dk1', 'platform'), keyAdded('org-w1', 'k1'), dataKeyRewrapped('org-w1', 'dk1', 'platform', 'k1', 'r1')]);
     expect(await writer.applyBatch(events, last(events))).toEqual({ checkpoint: last(events), applied: 3 });
     expect((await queries.getKeyList('org-w1')).keys.map((k) => k.id)).toEqual(['k1']);
@@ -44,7 +32,7 @@ describe('ProjectionWriter + ReadModelQueries (real Redis)', () => {
 
   it('skips events at or below the stored checkpoint: the same batch twice changes nothing', async () => {
     const ns = 'rm:t2';
-    const writer = new ProjectionWriter(redis, ns);
+    const writer = new ProjectionWriter(privateRedis.redis, ns);
     const events = projected([
       keyAdded('org-w2', 'k1'),
       keyring('org-w2', 'ReencryptionStarted', { reencryptionId: 'r1', from: ['platform'], to: 'k1', reason: 'first-key' }),
@@ -52,19 +40,19 @@ describe('ProjectionWriter + ReadModelQueries (real Redis)', () => {
       dataKeyRewrapped('org-w2', 'dk1', 'platform', 'k1', 'r1'),
     ]);
     await writer.applyBatch(events, last(events));
-    const before = await dumpNamespace(redis, ns, { withCheckpoint: true });
+    const before = await dumpNamespace(privateRedis.redis, ns, { withCheckpoint: true });
     expect(await writer.applyBatch(events, last(events))).toEqual({ checkpoint: last(events), applied: 0 });
     // An overlapping batch applies only its new tail.
     const more = projected([dataKeyIssued('org-w2', 'dk2', 'k1')], events.length + 1);
     expect((await writer.applyBatch([...events.slice(2), ...more], last(more))).applied).toBe(1);
-    const after = await dumpNamespace(redis, ns, { withCheckpoint: true });
+    const after = await dumpNamespace(privateRedis.redis, ns, { withCheckpoint: true });
     expect(after).toEqual({ ...before, [`${ns}:checkpoint`]: '5/5', [`${ns}:datakeys:org-w2:k1`]: expect.arrayContaining(['dk1', 'dk2']) });
   });
 
   it('pages through a wrapping key without skipping or repeating while keys move out of it', async () => {
     const ns = 'rm:t3';
-    const writer = new ProjectionWriter(redis, ns);
-    const queries = new ReadModelQueries(redis, ns);
+    const writer = new ProjectionWriter(privateRedis.redis, ns);
+    const queries = new ReadModelQueries(privateRedis.redis, ns);
     const ids = Array.from({ length: 250 }, (_, i) => `dk${String(i).padStart(3, '0')}`);
     const issued = projected(ids.map((id) => dataKeyIssued('org-w3', id, 'platform')));
     await writer.applyBatch(issued, last(issued));
@@ -96,8 +84,8 @@ describe('ProjectionWriter + ReadModelQueries (real Redis)', () => {
 
   it('pages across members tied on one score in id order', async () => {
     const ns = 'rm:t4';
-    const queries = new ReadModelQueries(redis, ns);
-    await redis.zadd(`${ns}:datakeys:org-w4:platform`, 5, 'c', 5, 'a', 5, 'b', 6, 'd');
+    const queries = new ReadModelQueries(privateRedis.redis, ns);
+    await privateRedis.redis.zadd(`${ns}:datakeys:org-w4:platform`, 5, 'c', 5, 'a', 5, 'b', 6, 'd');
     const first = await queries.listDataKeys('org-w4', 'platform', { limit: 2 });
     const second = await queries.listDataKeys('org-w4', 'platform', { limit: 2, cursor: first.nextCursor ?? undefined });
     expect([first.ids, second.ids]).toEqual([
@@ -108,13 +96,13 @@ describe('ProjectionWriter + ReadModelQueries (real Redis)', () => {
 
   it('a writer whose checkpoint moved underneath recomputes instead of double-applying', async () => {
     const ns = 'rm:t5';
-    const a = new ProjectionWriter(redis, ns);
-    const b = new ProjectionWriter(redis, ns);
+    const a = new ProjectionWriter(privateRedis.redis, ns);
+    const b = new ProjectionWriter(privateRedis.redis, ns);
     const events = projected(Array.from({ length: 50 }, (_, i) => keyring('org-w5', 'ReencryptionProgressed', { reencryptionId: 'r', done: i, failed: 0, total: 50 })));
     const started = projected([keyring('org-w5', 'ReencryptionStarted', { reencryptionId: 'r', from: ['platform'], to: 'k1', reason: 'first-key' })], 0);
     await a.applyBatch(started, last(started));
     await Promise.all([a.applyBatch(events.slice(0, 30), events[29].position), b.applyBatch(events, last(events)), a.applyBatch(events, last(events))]);
-    expect(await new ReadModelQueries(redis, ns).getBanner('org-w5')).toMatchObject({ done: 49, total: 50 });
+    expect(await new ReadModelQueries(privateRedis.redis, ns).getBanner('org-w5')).toMatchObject({ done: 49, total: 50 });
     expect(await a.readCheckpoint()).toEqual(last(events));
   });
 });
