@@ -1,3 +1,4 @@
+import { orgStream } from '@cmk/domain';
 import { evolveKeyList, initialKeyListDoc } from '@cmk/read-models';
 import { waitFor, type HttpClient } from '@cmk/testing';
 import { E2eEnvironment, type DemoKey } from './e2e-environment';
@@ -66,6 +67,24 @@ describe('customer managed keys over HTTP (api process, real Redis, KMS emulator
       await waitFor(async () => (await client.get(cmk('tok-org'))).status === 401, { description: 'revoked token refused' });
       expect((await env.operator().post('/api/admin/orgs/no-such-org/tokens', { user: 'bob', role: 'admin' })).status).toBe(404);
     });
+  });
+
+  it('never mints a second token for a retried request: 409 naming the token the first one issued', async () => {
+    await env.operator().post('/api/admin/orgs', { login: 'idem-tok', edition: 'team' });
+    const headers = { 'idempotency-key': 'issue-bob-1' };
+    const first = await env.operator().post<{ token: string; tokenId: string }>('/api/admin/orgs/idem-tok/tokens', { user: 'bob', role: 'member' }, headers);
+    expect(first.status).toBe(201);
+    const retry = await env.operator().post<ErrorBody>('/api/admin/orgs/idem-tok/tokens', { user: 'bob', role: 'member' }, headers);
+    expect([retry.status, retry.body.error.code, retry.body.error.details['tokenId']]).toEqual([409, 'TOKEN_ALREADY_ISSUED', first.body.tokenId]);
+    const other = await env.operator().post<ErrorBody>('/api/admin/orgs/idem-tok/tokens', { user: 'eve', role: 'admin' }, headers);
+    expect([other.status, other.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    const store = await env.openStore();
+    try {
+      const issued = (await store.readStream(orgStream('idem-tok'))).filter((e) => e.type === 'AccessTokenIssued');
+      expect(issued.map((e) => e.data['tokenId'])).toEqual([first.body.tokenId]);
+    } finally {
+      await store.close();
+    }
   });
 
   describe('roles, editions and tenants', () => {

@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Edition, OrgRole } from '@cmk/domain';
-import { requestFingerprint } from '@cmk/application';
+import { ApplicationError, requestFingerprint } from '@cmk/application';
 import type { CommandContext } from '../http/command-context';
 import { mintAccessToken } from '../auth/access-token';
 import { OrgService } from './org.service';
@@ -49,14 +49,26 @@ export class IssueTokenCommand extends Command<{ token: string; tokenId: string;
   }
 }
 
-/** The token is returned once and never stored: only its SHA-256 goes into the event. */
+/**
+ * The token is returned once and never stored: only its SHA-256 goes into the event. So a retry
+ * with the same Idempotency-Key cannot show the token again; it answers 409 naming the token
+ * that request issued (revoke it and issue a new one) instead of minting a second one.
+ */
 @CommandHandler(IssueTokenCommand)
 export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
   constructor(private readonly orgs: OrgService) {}
 
   async execute({ orgId, user, role, ctx }: IssueTokenCommand) {
     const { token, tokenId, sha256 } = mintAccessToken(orgId);
-    await this.orgs.execute(orgId, { type: 'IssueAccessToken', data: { orgId, tokenId, user, role, sha256 }, metadata: ctx.metadata });
+    const result = await this.orgs.execute(orgId, { type: 'IssueAccessToken', data: { orgId, tokenId, user, role, sha256 }, metadata: ctx.metadata }, {
+      idempotencyKey: ctx.idempotencyKey,
+      fingerprint: requestFingerprint('IssueAccessToken', { user, role }),
+    });
+    if (result.replayed) {
+      const issued = result.events.find((event) => event.type === 'AccessTokenIssued');
+      const issuedId = issued?.type === 'AccessTokenIssued' ? issued.data.tokenId : undefined;
+      throw new ApplicationError('TOKEN_ALREADY_ISSUED', 409, 'This request already issued a token, and tokens are shown only once: revoke it and issue a new one', { tokenId: issuedId });
+    }
     return { token, tokenId, user, role };
   }
 }
