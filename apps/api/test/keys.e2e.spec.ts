@@ -47,9 +47,9 @@ describe('customer managed keys over HTTP (api process, real Redis, KMS emulator
     });
 
     it('validates org creation field by field and refuses duplicates', async () => {
-      const bad = await env.operator().post<ErrorBody>('/api/admin/orgs', { login: 'Not Valid!', edition: 'platinum' });
+      const bad = await env.operator().post<ErrorBody>('/api/admin/orgs', { login: 'Not Valid!', edition: 'platinum', name: 'n'.repeat(101) });
       expect(bad.status).toBe(400);
-      expect(Object.keys(bad.body.error.details['fields'] as object).sort()).toEqual(['edition', 'login']);
+      expect(Object.keys(bad.body.error.details['fields'] as object).sort()).toEqual(['edition', 'login', 'name']);
       expect((await env.operator().post('/api/admin/orgs', { login: 'dup-org', edition: 'team' })).status).toBe(201);
       const again = await env.operator().post<ErrorBody>('/api/admin/orgs', { login: 'dup-org', edition: 'team' });
       expect(again.status).toBe(409);

@@ -1,9 +1,9 @@
 import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 /**
- * Minimal JWS/JWT handling on node:crypto. We do not use `jose` here because jose 6 is
- * ESM-only and the repository's Jest runtime (CommonJS on Node 20) cannot load it; the
- * subset AWS STS needs (RS256 and ES256 against a JWKS) is small enough to own.
+ * Minimal JWS/JWT handling on node:crypto, deliberately independent of `jose`, which our own
+ * issuer signs with: the emulator plays AWS STS, a separate verifier, so a bug shared with the
+ * signer could not hide behind it. The subset STS needs (RS256 and ES256 against a JWKS) is small.
  */
 export type JwtAlgorithm = 'RS256' | 'ES256';
 

@@ -9,10 +9,10 @@ export class CreateOrgDto {
   @IsIn(EDITIONS)
   edition!: Edition;
 
-  /** Display name; defaults to the login. */
+  /** Display name (1-100 characters, the organisation decider's limit); defaults to the login. */
   @IsOptional()
   @IsString()
-  @Length(1, 128)
+  @Length(1, 100)
   name?: string;
 }
 
