@@ -10,6 +10,7 @@ import { OrgService } from './admin/org.service';
 import { KeysController } from './keys/keys.controller';
 import { KEY_COMMAND_HANDLERS } from './keys/commands';
 import { KeyringService } from './keys/keyring.service';
+import { KeyringHistory } from './keys/history';
 import { HealthController } from './health/health.controller';
 import { OidcModule } from './oidc';
 import { SecretsModule } from './secrets';
@@ -44,6 +45,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ErrorFilter },
         OrgService,
         KeyringService,
+        KeyringHistory,
         ...ADMIN_COMMAND_HANDLERS,
         ...KEY_COMMAND_HANDLERS,
         ...(options.keyVerifier ? [options.keyVerifier] : []),

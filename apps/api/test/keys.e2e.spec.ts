@@ -234,6 +234,39 @@ describe('customer managed keys over HTTP (api process, real Redis, KMS emulator
     });
   });
 
+  describe('audit trail', () => {
+    interface History {
+      events: { revision: string; type: string; actor: string; tokenId: string | null; occurredAt: string; data: Record<string, unknown> }[];
+      nextRevision: string | null;
+    }
+
+    it('replays the key ring from the event store: who did what, when, paged by revision', async () => {
+      const org = 'lifecycle';
+      const admin = await env.tokenFor(org, 'admin', 'auditor');
+      const all = await admin.get<History>(`${cmk(org)}/history?limit=500`);
+      expect(all.status).toBe(200);
+      const types = all.body.events.map((e) => e.type);
+      expect(types.slice(0, 3)).toEqual(['KeyAdded', 'DefaultChanged', 'ReencryptionStarted']);
+      expect(types.filter((t) => t === 'ReencryptionCompleted')).toHaveLength(3);
+      expect(types).toEqual(expect.arrayContaining(['KeyDisabled', 'AllKeysDisabled']));
+      const userEvents = all.body.events.filter((e) => e.actor.startsWith('user:'));
+      expect(userEvents.length).toBeGreaterThan(0);
+      expect(userEvents.every((e) => e.actor === 'user:admin-user' && typeof e.tokenId === 'string')).toBe(true);
+      expect(all.body.events.find((e) => e.type === 'ReencryptionCompleted')?.actor).toBe('system');
+      expect(all.body.nextRevision).toBeNull();
+
+      const first = await admin.get<History>(`${cmk(org)}/history?limit=2`);
+      expect(first.body.events.map((e) => e.revision)).toEqual(['0', '1']);
+      const second = await admin.get<History>(`${cmk(org)}/history?from=${first.body.nextRevision}&limit=2`);
+      expect(second.body.events.map((e) => e.type)).toEqual(types.slice(2, 4));
+
+      expect((await admin.get<ErrorBody>(`${cmk(org)}/history?limit=0`)).body.error.code).toBe('VALIDATION_FAILED');
+      expect((await admin.get(`${cmk(org)}/history?from=-1`)).status).toBe(400);
+      expect((await (await env.tokenFor(org, 'member')).get(`${cmk(org)}/history`)).status).toBe(403);
+      expect((await (await env.orgWithToken('other-auditor', 'enterprise')).get(`${cmk(org)}/history`)).status).toBe(404);
+    });
+  });
+
   describe('verification against KMS before a key is added', () => {
     const org = 'verify-org';
     let admin: HttpClient;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@cmk/domain';
 import { ReadModelQueries, type KeyView } from '@cmk/read-models';
@@ -7,6 +7,7 @@ import { Ctx, type CommandContext } from '../http/command-context';
 import { AddKeyCommand, DisableAllKeysCommand, DisableKeyCommand, RetryReencryptionCommand, SetDefaultKeyCommand } from './commands';
 import { AddKeyDto, DisableKeyDto } from './dto';
 import { LiveReencryptionService } from '../reencryption';
+import { KeyringHistory } from './history';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -23,6 +24,7 @@ export class KeysController {
     private readonly commands: CommandBus,
     private readonly queries: ReadModelQueries,
     private readonly live: LiveReencryptionService,
+    private readonly history: KeyringHistory,
   ) {}
 
   @Get()
@@ -37,6 +39,12 @@ export class KeysController {
     const doc = await this.queries.getKeyList(org);
     const key = doc.keys.find((k) => k.id === result.keyId);
     return { key: key ? present(key) : { id: result.keyId }, reencryptionId: result.reencryptionId ?? null };
+  }
+
+  /** The key ring's audit trail from the event store: `?from=<revision>&limit=<1-500>`. */
+  @Get('history')
+  historyPage(@Param('org') org: string, @Query('from') from?: string, @Query('limit') limit?: string) {
+    return this.history.page(org, from, limit);
   }
 
   @Get('reencryption')
