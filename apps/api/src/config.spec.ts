@@ -6,20 +6,21 @@ const valid = { CMK_OPERATOR_TOKEN: 'x'.repeat(32), CMK_DATA_DIR: '/tmp/cmk-conf
 describe('loadApiConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadApiConfig(valid);
-    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', publicUrl: 'http://127.0.0.1:3000', eventStoreUrl: undefined, readWaitMs: 5000 });
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', publicUrl: 'http://127.0.0.1:3000', eventStoreUrl: undefined, readWaitMs: 5000, logLevel: 'log', logFormat: 'text' });
+    expect(loadApiConfig({ ...valid, LOG_FORMAT: 'json' }).logFormat).toBe('json');
     expect(config.keyProviders).toBeDefined();
   });
 
   it('reports every problem at once, without echoing the operator token', () => {
     let caught: unknown;
     try {
-      loadApiConfig({ CMK_OPERATOR_TOKEN: 'short-secret', PORT: 'eighty', REDIS_URL: 'http://nope', EVENTSTORE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+      loadApiConfig({ CMK_OPERATOR_TOKEN: 'short-secret', PORT: 'eighty', REDIS_URL: 'http://nope', EVENTSTORE_URL: 'mysql://x', LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const problems = (caught as ConfigError).problems.join('\n');
-    for (const name of ['CMK_OPERATOR_TOKEN', 'PORT', 'REDIS_URL', 'EVENTSTORE_URL', 'LOG_LEVEL']) expect(problems).toContain(name);
+    for (const name of ['CMK_OPERATOR_TOKEN', 'PORT', 'REDIS_URL', 'EVENTSTORE_URL', 'LOG_LEVEL', 'LOG_FORMAT']) expect(problems).toContain(name);
     expect(problems).not.toContain('short-secret');
   });
 

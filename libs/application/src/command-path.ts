@@ -48,6 +48,11 @@ export interface CommandResult<S, E> {
 const IDEMPOTENCY_FIELD = 'idempotencyKey';
 const FINGERPRINT_FIELD = 'idempotencyFingerprint';
 
+/** The events an earlier request with this idempotency key appended (empty when none did). */
+export function eventsOfIdempotencyKey(recorded: readonly RecordedEvent[], idempotencyKey: string): RecordedEvent[] {
+  return recorded.filter((e) => e.metadata[IDEMPOTENCY_FIELD] === idempotencyKey);
+}
+
 /**
  * A stable fingerprint of a request: its command type and the parameters the client chose
  * (never ids or times the server generates, which differ on every retry).
@@ -100,7 +105,7 @@ export async function handleCommand<C, S, E>(
   for (let attempt = 1; ; attempt++) {
     const recorded = attempt === 1 && options.recorded !== undefined ? [...options.recorded] : await store.readStream(streamName);
     if (options.idempotencyKey !== undefined) {
-      const prior = recorded.filter((e) => e.metadata[IDEMPOTENCY_FIELD] === options.idempotencyKey);
+      const prior = eventsOfIdempotencyKey(recorded, options.idempotencyKey);
       if (prior.length > 0) {
         // Events recorded before fingerprints existed carry none: they replay as they always did.
         const recordedFingerprint = prior[0].metadata[FINGERPRINT_FIELD];

@@ -6,11 +6,17 @@ import type { ProjectionRunner } from '@cmk/read-models';
 import { PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out after 2 s')), 2_000);
+  });
   try {
-    const detail = await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2_000))]);
+    const detail = await Promise.race([probe(), timeout]);
     return { name, ok: true, ...(typeof detail === 'string' ? { detail } : {}) };
   } catch (error) {
     return { name, ok: false, detail: error instanceof Error ? error.message : 'failed' };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

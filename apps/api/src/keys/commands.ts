@@ -52,8 +52,9 @@ export class AddKeyHandler implements ICommandHandler<AddKeyCommand> {
     const standIn = parts.kind === 'key' ? keyArn : `arn:${parts.partition}:kms:${parts.region}:${parts.accountId}:key/00000000-0000-4000-8000-000000000000`;
     const data = { orgId, keyId: randomUUID(), name: body.name, roleArn, keyArn, resolvedKeyArn: standIn, edition: org.edition, reencryptionId: newReencryptionId() };
     const check = await this.keyring.precheck(orgId, { type: 'AddKey', data, metadata: ctx.metadata }, ctx.idempotencyKey);
-    const { resolvedKeyArn } = check === 'replay' ? { resolvedKeyArn: standIn } : await this.verifier.verify({ orgId, roleArn, keyArn });
+    const { resolvedKeyArn } = check.replay ? { resolvedKeyArn: standIn } : await this.verifier.verify({ orgId, roleArn, keyArn });
     const result = await this.keyring.execute(orgId, { type: 'AddKey', data: { ...data, resolvedKeyArn }, metadata: ctx.metadata }, {
+      recorded: check.recorded,
       idempotencyKey: ctx.idempotencyKey,
       fingerprint: requestFingerprint('AddKey', { name: body.name, roleArn, keyArn }),
     });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider, keyringStream, type KeyringCommand, type KeyringEvent, type KeyringState } from '@cmk/domain';
-import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
-import { fold, handleCommand, type CommandOptions, type CommandResult } from '@cmk/application';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cmk/eventstore';
+import { eventsOfIdempotencyKey, fold, handleCommand, type CommandOptions, type CommandResult } from '@cmk/application';
 import type { ProjectionRunner } from '@cmk/read-models';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { PROJECTIONS } from '../infrastructure/infrastructure.module';
@@ -29,13 +29,14 @@ export class KeyringService {
 
   /**
    * Decides `command` on the current state without appending, so a request the rules refuse
-   * fails before any slow external check. Returns `'replay'` when the idempotency key was
-   * already used (the real execution returns the first result, or refuses a reused key).
+   * fails before any slow external check. `replay` is true when the idempotency key was already
+   * used (the real execution returns the first result, or refuses a reused key). Pass `recorded`
+   * on to `execute` so it does not read the stream again (a stale read only costs a retry).
    */
-  async precheck(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<'ok' | 'replay'> {
+  async precheck(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<{ replay: boolean; recorded: readonly RecordedEvent[] }> {
     const recorded = await this.store.readStream(keyringStream(orgId));
-    if (idempotencyKey !== undefined && recorded.some((e) => e.metadata['idempotencyKey'] === idempotencyKey)) return 'replay';
+    if (idempotencyKey !== undefined && eventsOfIdempotencyKey(recorded, idempotencyKey).length > 0) return { replay: true, recorded };
     keyringDecider.decide(command, fold(recorded, keyringDecider, codec));
-    return 'ok';
+    return { replay: false, recorded };
   }
 }

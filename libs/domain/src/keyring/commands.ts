@@ -1,5 +1,6 @@
 import type { Message } from '../shared/metadata';
 import type { Edition } from '../org/events';
+import type { ReencryptionCompleted, ReencryptionFailed, ReencryptionProgressed } from './events';
 
 /**
  * Key ring commands. Everything the decider cannot know by itself arrives here: the org's
@@ -30,27 +31,12 @@ export type DisableKey = Message<
 
 export type DisableAllKeys = Message<'DisableAllKeys', { orgId: string; reencryptionId: string }>;
 
-export type RecordReencryptionProgress = Message<
-  'RecordReencryptionProgress',
-  { orgId: string; reencryptionId: string; done: number; failed: number; total: number }
->;
+// The worker reports a run's outcome with exactly the payload the resulting event records.
+export type RecordReencryptionProgress = Message<'RecordReencryptionProgress', ReencryptionProgressed['data']>;
 
-export type CompleteReencryption = Message<
-  'CompleteReencryption',
-  { orgId: string; reencryptionId: string; rewrapped: number; failed: number }
->;
+export type CompleteReencryption = Message<'CompleteReencryption', ReencryptionCompleted['data']>;
 
-export type FailReencryption = Message<
-  'FailReencryption',
-  {
-    orgId: string;
-    reencryptionId: string;
-    reason: string;
-    rewrapped: number;
-    failed: number;
-    failuresByCode: Record<string, number>;
-  }
->;
+export type FailReencryption = Message<'FailReencryption', ReencryptionFailed['data']>;
 
 /** `reencryptionId` is the id of the new run; the failed run it continues is found in state. */
 export type RetryReencryption = Message<'RetryReencryption', { orgId: string; reencryptionId: string }>;
