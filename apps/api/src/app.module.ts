@@ -17,6 +17,7 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { AuditApiModule } from './audit';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -38,6 +39,7 @@ export class AppModule {
         AuthModule,
         SecretsModule.register({ options: options.config.secrets }),
         ReencryptionApiModule,
+        AuditApiModule,
         OpsModule.register({ metricsToken: options.config.metricsToken }),
       ],
       controllers: [HealthController, AdminController, KeysController],

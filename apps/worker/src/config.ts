@@ -12,6 +12,10 @@ export interface WorkerConfig extends CommonConfig {
   readonly workerName: string;
   /** `PUBLIC_URL` must equal the api's: the worker signs web identity tokens for the same issuer. */
   readonly keyProviders: KeyProvidersConfig;
+  /** `CMK_RUN_AUDIT_CHAIN`, default `true`: extend each org's audit hash chain and sign digests. */
+  readonly runAuditChain: boolean;
+  /** `CMK_AUDIT_DIGEST_INTERVAL_SECONDS`, default 3 600: how often unsigned links get a signed digest. */
+  readonly auditDigestIntervalSeconds: number;
   readonly reencryption: ReencryptionSettings;
 }
 
@@ -26,6 +30,8 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     runReencryption: reader.oneOf('CMK_RUN_REENCRYPTION', 'true', ['true', 'false'] as const) === 'true',
     workerName: reader.string('CMK_WORKER_NAME', `${hostname()}-${process.pid}`),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl }),
+    runAuditChain: reader.oneOf('CMK_RUN_AUDIT_CHAIN', 'true', ['true', 'false'] as const) === 'true',
+    auditDigestIntervalSeconds: reader.int('CMK_AUDIT_DIGEST_INTERVAL_SECONDS', 3600, 1, 86_400),
     reencryption: readReencryptionSettings(reader),
   };
   reader.check();

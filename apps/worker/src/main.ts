@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createKeyProviders } from '@cmk/key-providers';
+import { AUDIT_CHECKPOINT_KEY, AuditChainer, DigestKeyArchive, oidcDigestSigner, redisChainerCheckpoint } from '@cmk/audit';
+import { createKeyProviders, OidcSigningKeyStore } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, describeEventStore, createAppLogger, loadConfigOrExit, openEventStore, storeIdentity } from '@cmk/runtime';
@@ -7,6 +8,7 @@ import { loadWorkerConfig } from './config';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
+const auditLogger = new Logger('audit-chain');
 
 /**
  * The worker process: projections (idempotent, safe beside the api's) and the re-encryption
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   Logger.overrideLogger(createAppLogger(config));
   const store = await openEventStore(config);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
-  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
+  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
   const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
   const fleet: Fleet | undefined = providers
@@ -32,6 +34,16 @@ async function main(): Promise<void> {
         workerName: config.workerName,
       })
     : undefined;
+  const chainer = config.runAuditChain
+    ? new AuditChainer({
+        store,
+        signer: oidcDigestSigner(await OidcSigningKeyStore.open({ dataDir: config.dataDir, tokenTtlSeconds: config.keyProviders.oidcTokenTtlSeconds })),
+        archive: new DigestKeyArchive(config.dataDir),
+        digestIntervalMs: config.auditDigestIntervalSeconds * 1000,
+        checkpoint: redisChainerCheckpoint(redis),
+        logger: auditLogger,
+      }).start()
+    : undefined;
   logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
 
   let stopping = false;
@@ -42,6 +54,7 @@ async function main(): Promise<void> {
     // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
     await fleet?.close();
     await projections?.stop();
+    await chainer?.stop();
     providers?.close();
     await store.close();
     redis.disconnect();

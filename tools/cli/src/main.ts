@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
+import { AUDIT_USAGE, runAuditCommand } from './audit';
 
 /**
  * Operator CLI over the admin API:
  *   npm run cli -- org create <login> [--edition enterprise] [--name "Acme Corp"]
  *   npm run cli -- org edition <login> <edition>
- *   npm run cli -- token issue <org> <user> [--role admin|member]
+ *   npm run cli -- token issue <org> <user> [--role admin|member|auditor]
  *   npm run cli -- token revoke <org> <tokenId>
  *   npm run cli -- keys rotate-oidc [--activate-after-seconds 3600]
  *   npm run cli -- keys rotate-platform
@@ -17,10 +18,11 @@ import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
 const USAGE = `usage:
   cli org create <login> [--edition free|team|enterprise|business-critical] [--name NAME]
   cli org edition <login> <edition>
-  cli token issue <org> <user> [--role admin|member]
+  cli token issue <org> <user> [--role admin|member|auditor]
   cli token revoke <org> <tokenId>
   cli keys rotate-oidc [--activate-after-seconds N]   (publish a new OIDC signing key now, sign with it after N s)
-  cli keys rotate-platform                            (add a platform master key version; old versions still unwrap)`;
+  cli keys rotate-platform                            (add a platform master key version; old versions still unwrap)
+${AUDIT_USAGE}`;
 
 const dataDir = () => resolve(process.env['CMK_DATA_DIR'] ?? './.data');
 
@@ -37,8 +39,10 @@ function option(args: string[], name: string, fallback: string): string {
   return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
 }
 
+const apiUrl = () => (process.env['CMK_API_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+
 async function call(path: string, body: unknown): Promise<unknown> {
-  const base = (process.env['CMK_API_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const base = apiUrl();
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken()}` },
@@ -51,6 +55,10 @@ async function call(path: string, body: unknown): Promise<unknown> {
 
 async function main(args: string[]): Promise<unknown> {
   const [noun, verb, ...rest] = args;
+  if (noun === 'audit') {
+    process.exitCode = await runAuditCommand(verb, rest, { apiUrl: apiUrl(), operatorToken, option: (a, name) => (a.indexOf(`--${name}`) >= 0 ? a[a.indexOf(`--${name}`) + 1] : undefined) });
+    return undefined;
+  }
   const positional = rest.filter((arg, i) => !arg.startsWith('--') && !(i > 0 && rest[i - 1].startsWith('--')));
   if (noun === 'org' && verb === 'create' && positional[0]) {
     return call('/api/admin/orgs', { login: positional[0], edition: option(rest, 'edition', 'enterprise'), name: option(rest, 'name', positional[0]) });
@@ -77,7 +85,10 @@ async function main(args: string[]): Promise<unknown> {
 }
 
 main(process.argv.slice(2)).then(
-  (result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+  (result) => {
+    // Audit commands write their own output (JSON Lines, reports) and set the exit code.
+    if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  },
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

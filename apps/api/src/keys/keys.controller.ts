@@ -8,6 +8,7 @@ import { AddKeyCommand, DisableAllKeysCommand, DisableKeyCommand, RetryReencrypt
 import { AddKeyDto, DisableKeyDto } from './dto';
 import { LiveReencryptionService } from '../reencryption';
 import { KeyringHistory } from './history';
+import { AuditService } from '../audit';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -15,7 +16,7 @@ function present(key: KeyView) {
   return { id, name, type, awsKms, isDefault, state, canSetDefault, canDisable, addedAt };
 }
 
-/** Customer managed keys of one organisation: admins only. */
+/** Customer managed keys of one organisation: admins change them; auditors may read. */
 @Controller('api/orgs/:org/customer-managed-keys')
 @UseGuards(OrgAccessGuard)
 @Roles('admin')
@@ -25,11 +26,14 @@ export class KeysController {
     private readonly queries: ReadModelQueries,
     private readonly live: LiveReencryptionService,
     private readonly history: KeyringHistory,
+    private readonly audit: AuditService,
   ) {}
 
+  /** `?at=<RFC 3339>`: the list as it was then, replayed from the key ring's events. */
   @Get()
-  async list(@Param('org') org: string) {
-    const doc = await this.queries.getKeyList(org);
+  @Roles('admin', 'auditor')
+  async list(@Param('org') org: string, @Query('at') at?: string) {
+    const doc = at === undefined ? await this.queries.getKeyList(org) : await this.audit.keyListAt(org, at);
     return { keys: doc.keys.map(present), defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption };
   }
 
@@ -43,11 +47,13 @@ export class KeysController {
 
   /** The key ring's audit trail from the event store: `?from=<revision>&limit=<1-500>`. */
   @Get('history')
+  @Roles('admin', 'auditor')
   historyPage(@Param('org') org: string, @Query('from') from?: string, @Query('limit') limit?: string) {
     return this.history.page(org, from, limit);
   }
 
   @Get('reencryption')
+  @Roles('admin', 'auditor')
   async reencryption(@Param('org') org: string) {
     const banner = await this.live.banner(org);
     if (!banner) throw new DomainError('REENCRYPTION_NOT_FOUND', 'This organization has had no re-encryption yet');

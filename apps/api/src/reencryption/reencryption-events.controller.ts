@@ -15,7 +15,7 @@ const POLL_MS = 1_000;
  */
 @Controller('api/orgs/:org/customer-managed-keys/reencryption')
 @UseGuards(OrgAccessGuard)
-@Roles('admin')
+@Roles('admin', 'auditor')
 export class ReencryptionEventsController {
   constructor(private readonly live: LiveReencryptionService) {}
 

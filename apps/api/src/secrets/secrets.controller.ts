@@ -27,10 +27,10 @@ export class SecretsController {
   }
 }
 
-/** How many data keys each wrapping key holds (from the read models): admins only. */
+/** How many data keys each wrapping key holds (from the read models): admins and auditors. */
 @Controller('api/orgs/:org/data-keys')
 @UseGuards(OrgAccessGuard)
-@Roles('admin')
+@Roles('admin', 'auditor')
 export class DataKeysController {
   constructor(private readonly queries: ReadModelQueries) {}
 

@@ -7,12 +7,14 @@
  * | `keyring-<orgId>` | the org's customer managed keys and re-encryption runs |
  * | `datakey-<dataKeyId>` | one data key's wrapped forms over time |
  * | `meta-<name>` | facts about the deployment itself, e.g. `meta-store-identity` |
+ * | `audit-<orgId>` | the org's audit hash chain and signed digests (never part of the audit feed itself) |
  */
 export const STREAM_PREFIX = {
   org: 'org-',
   keyring: 'keyring-',
   datakey: 'datakey-',
   meta: 'meta-',
+  audit: 'audit-',
 } as const;
 
 export type StreamCategory = keyof typeof STREAM_PREFIX;
@@ -34,6 +36,7 @@ export const orgStream = (orgId: string): string => build('org', orgId);
 export const keyringStream = (orgId: string): string => build('keyring', orgId);
 export const dataKeyStream = (dataKeyId: string): string => build('datakey', dataKeyId);
 export const metaStream = (name: string): string => build('meta', name);
+export const auditStream = (orgId: string): string => build('audit', orgId);
 
 /** Parses a stream name built by this module; `undefined` for any other stream. */
 export function parseStreamName(name: string): ParsedStreamName | undefined {
