@@ -57,7 +57,7 @@ export class AuditChainer {
 
   start(): this {
     this.loop = this.run();
-    this.timer = setInterval(() => void this.enqueue(() => this.signAll('schedule')), this.options.digestIntervalMs ?? 3_600_000);
+    this.timer = setInterval(() => void this.signAll('schedule').catch(() => undefined), this.options.digestIntervalMs ?? 3_600_000);
     return this;
   }
 
