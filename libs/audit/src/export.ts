@@ -95,12 +95,15 @@ export async function* exportAudit(store: EventStore, orgId: string, options: Ex
   yield { kind: 'end', events: count, chainedThrough, signedThrough };
 }
 
+/** A chain record holds up to a thousand links or more: read a few at a time. */
+const CHAIN_PAGE = 8;
+
 async function* chainRecords(store: EventStore, orgId: string) {
   let from = 0n;
   for (;;) {
-    const page = await store.readStream(auditStream(orgId), { fromRevision: from, maxCount: 100 });
+    const page = await store.readStream(auditStream(orgId), { fromRevision: from, maxCount: CHAIN_PAGE });
     for (const recorded of page) yield decodeAuditChainEvent(recorded);
-    if (page.length < 100) return;
+    if (page.length < CHAIN_PAGE) return;
     from = page[page.length - 1].revision + 1n;
   }
 }

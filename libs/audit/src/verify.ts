@@ -86,11 +86,12 @@ export async function verifyExport(lines: AsyncIterable<unknown>, options: Verif
         prev = head = String(line['hash']);
         break;
       case 'event': {
-        const { kind: _kind, ...entry } = line;
+        delete line['kind']; // the rest of the line is the entry the chain hashed
+        const entry = line as unknown as AuditEntry;
         seq += 1;
         events += 1;
-        prev = linkHash(seq, prev, entry as unknown as AuditEntry);
-        pending.push({ seq, hash: prev, entry: entry as unknown as AuditEntry });
+        prev = linkHash(seq, prev, entry);
+        pending.push({ seq, hash: prev, entry });
         break;
       }
       case 'links': {

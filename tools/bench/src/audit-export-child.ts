@@ -1,0 +1,41 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { DigestKeyArchive, exportAudit } from '@cmk/audit';
+import { openSqliteEventStore } from '@cmk/eventstore';
+
+/**
+ * `npm run bench:audit`'s export, in its own process so its memory is the export's alone: the
+ * same `exportAudit` the api streams, written with backpressure to a file. Prints a JSON summary
+ * (time, lines, RSS samples) on stdout. Args: <db path> <data dir> <org> <out file>.
+ */
+async function main(): Promise<void> {
+  const [dbPath, dataDir, org, outFile] = process.argv.slice(2);
+  const store = await openSqliteEventStore({ path: dbPath });
+  const out = createWriteStream(outFile);
+  const samples: { lines: number; rssMb: number }[] = [];
+  let lines = 0;
+  let peak = 0;
+  const sample = () => {
+    const rssMb = process.memoryUsage().rss / 1e6;
+    peak = Math.max(peak, rssMb);
+    samples.push({ lines, rssMb: Math.round(rssMb) });
+  };
+  const timer = setInterval(sample, 500);
+  const started = process.hrtime.bigint();
+  for await (const line of exportAudit(store, org, { keys: await new DigestKeyArchive(dataDir).all() })) {
+    lines += 1;
+    if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(timer);
+  sample();
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ seconds, lines, peakRssMb: Math.round(peak), samples })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
