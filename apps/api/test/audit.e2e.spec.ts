@@ -192,6 +192,8 @@ describe('auditors (api + worker + cli)', () => {
     for (const path of [cmk, `${cmk}/history`, `${cmk}/reencryption`, `/api/orgs/${ORG}/data-keys/summary`, `/api/orgs/${ORG}/audit`]) {
       expect({ path, status: (await auditor.get(path)).status }).toEqual({ path, status: 200 });
     }
+    expect((await env.operator().get('/api/admin/orgs/nobody/audit/export')).status).toBe(404);
+    expect((await auditor.get('/api/orgs/other-org/audit')).status).toBe(404);
     const keyId = instants[4].live.keys[0].id;
     const commands: [string, unknown][] = [
       [cmk, { name: 'x', type: 'aws_kms', awsKms: { roleArn: 'arn:aws:iam::111122223333:role/x', keyArn: 'arn:aws:kms:us-east-1:111122223333:key/x' } }],

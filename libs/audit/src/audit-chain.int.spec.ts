@@ -124,6 +124,15 @@ describe('audit chain on the SQLite store (chainer, export, verify)', () => {
     expect(report.signingKeys).toHaveLength(2);
     expect(report.signingKeys).toContain(oldKid);
     expect((await store.readStream(auditStream(org))).map((e) => e.type)).toEqual(['AuditEventsChained', 'AuditDigestSigned', 'AuditEventsChained', 'AuditDigestSigned']);
+
+    // --since: starts at the first batch reaching that time, anchored on the link before it.
+    const revokedAt = lines.find((l) => l.kind === 'event' && l.type === 'AccessTokenRevoked');
+    if (revokedAt?.kind !== 'event' || !revokedAt.occurredAt) throw new Error('fixture');
+    const since: ExportLine[] = [];
+    for await (const line of exportAudit(store, org, { keys: await new DigestKeyArchive(dir).all(), since: new Date(revokedAt.occurredAt) })) since.push(line);
+    expect(since.filter((l) => l.kind === 'event').map((l) => l.kind === 'event' && l.type)).toEqual(['AccessTokenRevoked']);
+    expect(since.find((l) => l.kind === 'anchor')).toMatchObject({ seq: 5 });
+    expect(await verifyExport(iterate(since))).toMatchObject({ ok: true, events: 1, signedThrough: 6, digests: 1 });
   });
 
   it('pages the feed with a stable cursor and filters by type and actor', async () => {

@@ -1,3 +1,4 @@
+import { parseStreamName, STREAM_PREFIX } from '@cmk/domain';
 import type { AllSubscription, EventStore, Position, RecordedEvent, SubscriptionItem } from '@cmk/eventstore';
 import { auditOrgOf } from './audit-entry';
 import type { DigestKeyArchive } from './digest-key-archive';
@@ -138,6 +139,11 @@ export class AuditChainer {
       if (item.kind !== 'event') continue;
       const org = auditOrgOf(item.event);
       if (org === undefined) continue;
+      if (!parseStreamName(`${STREAM_PREFIX.audit}${org}`)) {
+        // Not an org id (org ids are validated logins): a data defect no retry fixes.
+        this.options.logger?.error(`audit chain: skipping ${item.event.type} on ${item.event.streamId}: orgId ${JSON.stringify(org)} is not an org id`);
+        continue;
+      }
       const events = byOrg.get(org);
       if (events) events.push(item.event);
       else byOrg.set(org, [item.event]);

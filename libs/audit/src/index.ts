@@ -12,3 +12,4 @@ export * from './point-in-time';
 export * from './feed';
 export * from './lineage';
 export * from './worker-adapters';
+export * from './export-file';

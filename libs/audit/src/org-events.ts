@@ -16,7 +16,8 @@ export interface OrgEventsOptions {
  * memory whatever the history's length).
  */
 export async function* orgEvents(store: EventStore, orgId: string, options: OrgEventsOptions = {}): AsyncGenerator<RecordedEvent> {
-  const pageSize = options.pageSize ?? 1000;
+  // Small pages: the log also holds the chain's own records (up to ~100 KB each), skipped here.
+  const pageSize = options.pageSize ?? 200;
   let exclusive = options.after;
   let scanned = 0;
   for (;;) {

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const samples: { lines: number; rssMb: number }[] = [];
   let lines = 0;
   let peak = 0;
+  // RSS as the OS sees it, sampled every 0.5 s; maxRSS at the end catches a peak between samples.
   const sample = () => {
     const rssMb = process.memoryUsage().rss / 1e6;
     peak = Math.max(peak, rssMb);
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   };
   const timer = setInterval(sample, 500);
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   for await (const line of exportAudit(store, org, { keys: await new DigestKeyArchive(dataDir).all() })) {
     lines += 1;
     if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
@@ -29,10 +31,11 @@ async function main(): Promise<void> {
   out.end();
   await once(out, 'finish');
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(timer);
   sample();
   await store.close();
-  process.stdout.write(`${JSON.stringify({ seconds, lines, peakRssMb: Math.round(peak), samples })}\n`);
+  process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, lines, peakRssMb: Math.round(Math.max(peak, process.resourceUsage().maxRSS / 1024)), samples })}\n`);
 }
 
 main().catch((error: unknown) => {

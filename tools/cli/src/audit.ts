@@ -1,6 +1,5 @@
-import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { PointInTime, parseInstant, verifyExport, type AuditEntry } from '@cmk/audit';
+import { readFileSync } from 'node:fs';
+import { PointInTime, parseInstant, readExportFile as readLines, verifyExport, type AuditEntry } from '@cmk/audit';
 import type { JWK } from 'jose';
 
 /**
@@ -83,19 +82,4 @@ async function replay(file: string, atText: string) {
     keyRing: { keys: doc.keys.map(({ id, name, type, awsKms, isDefault, state, addedAt }) => ({ id, name, type, awsKms, isDefault, state, addedAt })), defaultKeyId: doc.defaultKeyId },
     dataKeys: pit.wrappings(),
   };
-}
-
-/** The export's lines, parsed one at a time (constant memory). */
-async function* readLines(file: string): AsyncGenerator<unknown> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let number = 0;
-  for await (const text of lines) {
-    number += 1;
-    if (text.trim() === '') continue;
-    try {
-      yield JSON.parse(text);
-    } catch {
-      yield { kind: `unparseable line ${number}` };
-    }
-  }
 }

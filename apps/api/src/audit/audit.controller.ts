@@ -1,9 +1,10 @@
-import { Controller, Get, Header, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApplicationError } from '@cmk/application';
 import { dataKeyLineage, readFeed } from '@cmk/audit';
-import { Inject } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import type { Response } from 'express';
 import { OperatorGuard, OrgAccessGuard, Roles } from '../auth/guards';
+import { OrgDirectory } from '../auth/org-directory';
 import { AuditService } from './audit.service';
 import { streamLines } from './ndjson';
 
@@ -47,10 +48,14 @@ export class AuditController {
 @Controller('api/admin/orgs/:org/audit')
 @UseGuards(OperatorGuard)
 export class AdminAuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly orgs: OrgDirectory,
+  ) {}
 
   @Get('export')
   async export(@Param('org') org: string, @Res() res: Response, @Query('since') since?: string) {
+    if ((await this.orgs.get(org)).status !== 'registered') throw new ApplicationError('ORG_NOT_FOUND', 404, `Organization ${org} not found`);
     streamLines(await this.audit.export(org, since), res);
   }
 }
