@@ -16,8 +16,9 @@ export interface OrgEventsOptions {
  * memory whatever the history's length).
  */
 export async function* orgEvents(store: EventStore, orgId: string, options: OrgEventsOptions = {}): AsyncGenerator<RecordedEvent> {
-  // Small pages: the log also holds the chain's own records (up to ~100 KB each), skipped here.
-  const pageSize = options.pageSize ?? 200;
+  // Small pages: the log also holds the chain's own records (~100 KB each, consecutive at the
+  // log's end after a bulk of rewraps), which are read here only to be skipped.
+  const pageSize = options.pageSize ?? 64;
   let exclusive = options.after;
   let scanned = 0;
   for (;;) {
