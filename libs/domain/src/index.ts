@@ -25,7 +25,7 @@ export {
   type RunOutcome,
   type KeyringState,
 } from './keyring/state';
-export { decide as decideKeyring } from './keyring/decide';
+export { decide as decideKeyring, keyringDecider } from './keyring/decide';
 export { KEY_NAME_MAX_LENGTH, normaliseKeyName, isUsableTarget } from './keyring/rules';
 export * from './keyring/queries';
 export * from './keyring/codec';
@@ -40,13 +40,6 @@ export * from './org/codec';
 // Data keys (stream datakey-<dataKeyId>)
 export * from './datakey/events';
 export * from './datakey/commands';
-export {
-  initialState as initialDataKeyState,
-  evolve as evolveDataKey,
-  decide as decideDataKey,
-  currentWrapping,
-  dataKeyDecider,
-  type Wrapping,
-  type DataKeyState,
-} from './datakey/decider';
+export { initialState as initialDataKeyState, evolve as evolveDataKey, currentWrapping, type Wrapping, type DataKeyState } from './datakey/state';
+export { decide as decideDataKey, dataKeyDecider } from './datakey/decide';
 export * from './datakey/codec';

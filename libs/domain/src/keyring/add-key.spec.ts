@@ -1,4 +1,4 @@
-import { keyringDecider } from './queries';
+import { keyringDecider } from './decide';
 import { specFor } from '../testing/given-when-then';
 import { addKey, completed, defaultChanged, firstKeyDone, keyAdded, keyArnOf, started, allKeysDisabled, ORG } from '../testing/keyring-fixtures';
 

@@ -1,10 +1,11 @@
 import { assertNever } from '../shared/assert-never';
+import type { Decider } from '../shared/decider';
 import { refuse } from '../shared/domain-error';
 import type { KeyringCommand } from './commands';
 import { decideAddKey, decideDisableAll, decideDisableKey, decideSetDefault } from './decide-keys';
 import { decideComplete, decideFail, decideProgress, decideRetry } from './decide-runs';
 import type { KeyringEvent } from './events';
-import type { KeyringState } from './state';
+import { evolve, initialState, type KeyringState } from './state';
 
 /**
  * The key ring decider: pure, total, and the only place the product rules live. Returns the
@@ -40,3 +41,5 @@ export function decide(command: KeyringCommand, state: KeyringState): KeyringEve
       return assertNever(command, 'keyring command');
   }
 }
+
+export const keyringDecider: Decider<KeyringCommand, KeyringEvent, KeyringState> = { initialState, evolve, decide };

@@ -5,7 +5,8 @@ import { keyArnOf, ORG, roleArn } from '../testing/keyring-fixtures';
 import { decodeKeyringEvent, encodeKeyringEvent } from './codec';
 import type { KeyringCommand } from './commands';
 import { PLATFORM_KEY_ID } from './events';
-import { isWrappingAllowed, keyringDecider } from './queries';
+import { keyringDecider } from './decide';
+import { isWrappingAllowed } from './queries';
 import type { KeyringState } from './state';
 
 /**

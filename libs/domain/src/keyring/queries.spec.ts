@@ -1,4 +1,5 @@
-import { activeKeyForNewDataKeys, isWrappingAllowed, keyCanDisable, keyCanSetDefault, keyringDecider } from './queries';
+import { keyringDecider } from './decide';
+import { activeKeyForNewDataKeys, isWrappingAllowed, keyCanDisable, keyCanSetDefault } from './queries';
 import { specFor } from '../testing/given-when-then';
 import { allKeysDisabled, completed, defaultChanged, failed, firstKeyDone, keyAdded, keyDisabled, started } from '../testing/keyring-fixtures';
 

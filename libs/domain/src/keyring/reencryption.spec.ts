@@ -1,4 +1,4 @@
-import { keyringDecider } from './queries';
+import { keyringDecider } from './decide';
 import { specFor } from '../testing/given-when-then';
 import {
   allKeysDisabled,

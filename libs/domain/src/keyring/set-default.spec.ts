@@ -1,4 +1,4 @@
-import { keyringDecider } from './queries';
+import { keyringDecider } from './decide';
 import { specFor } from '../testing/given-when-then';
 import { completed, defaultChanged, firstKeyDone, keyAdded, keyDisabled, setDefault, started, failed } from '../testing/keyring-fixtures';
 

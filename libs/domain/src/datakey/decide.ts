@@ -3,52 +3,7 @@ import type { Decider } from '../shared/decider';
 import { refuse } from '../shared/domain-error';
 import type { DataKeyCommand, IssueDataKey, RewrapDataKey } from './commands';
 import type { DataKeyEvent } from './events';
-
-export interface Wrapping {
-  /** `platform` or a CMK id. */
-  readonly wrappedBy: string;
-  readonly kekRef: string;
-  readonly wrapped: string;
-}
-
-export type DataKeyState =
-  | { readonly status: 'none' }
-  | (Wrapping & {
-      readonly status: 'issued';
-      readonly orgId: string;
-      readonly dataKeyId: string;
-      readonly scope: string;
-      readonly issuedAt: string;
-      /** Runs that rewrapped this data key, oldest first (audit and idempotency checks). */
-      readonly rewrappedBy: readonly string[];
-    });
-
-export function initialState(): DataKeyState {
-  return { status: 'none' };
-}
-
-export function evolve(state: DataKeyState, event: DataKeyEvent): DataKeyState {
-  switch (event.type) {
-    case 'DataKeyIssued': {
-      const { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped } = event.data;
-      return { status: 'issued', orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped, issuedAt: event.metadata.occurredAt, rewrappedBy: [] };
-    }
-    case 'DataKeyRewrapped': {
-      if (state.status !== 'issued') return state;
-      const { to, kekRef, wrapped, reencryptionId } = event.data;
-      return { ...state, wrappedBy: to, kekRef, wrapped, rewrappedBy: [...state.rewrappedBy, reencryptionId] };
-    }
-    default:
-      return assertNever(event, 'data key event');
-  }
-}
-
-/** How the data key is wrapped now, or `undefined` before it is issued. */
-export function currentWrapping(state: DataKeyState): Wrapping | undefined {
-  if (state.status !== 'issued') return undefined;
-  const { wrappedBy, kekRef, wrapped } = state;
-  return { wrappedBy, kekRef, wrapped };
-}
+import { evolve, initialState, type DataKeyState } from './state';
 
 function requireFilled(fields: Readonly<Record<string, string>>): void {
   for (const [field, value] of Object.entries(fields)) {

@@ -1,7 +1,8 @@
 import { specFor, meta } from '../testing/given-when-then';
 import { decodeDataKeyEvent, encodeDataKeyEvent } from './codec';
 import type { IssueDataKey, RewrapDataKey } from './commands';
-import { currentWrapping, dataKeyDecider } from './decider';
+import { dataKeyDecider } from './decide';
+import { currentWrapping } from './state';
 import type { DataKeyEvent } from './events';
 
 const given = specFor(dataKeyDecider);
