@@ -3,17 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { CustomerKmsKeys } from './aws/customer-kms-keys';
 import { kmsError } from './errors';
 import type { KeyEncryptionProvider } from './port';
-
-/** Which key wrapped (or is to wrap) a data key: as recorded on the key ring and data key events. */
-export interface ProviderRequest {
-  readonly orgId: string;
-  /** `platform` or a CMK id. */
-  readonly wrappedBy: string;
-  /** The CMK's role; required unless `wrappedBy` is `platform`. */
-  readonly roleArn?: string;
-  /** The CMK's resolved key ARN; required unless `wrappedBy` is `platform`. */
-  readonly resolvedKeyArn?: string;
-}
+import type { ProviderRequest } from './provider-request';
 
 /**
  * The one place that turns a key ring entry into a {@link KeyEncryptionProvider}. Providers are

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FleetMetrics } from './fleet-metrics';
-import { isRunning, readKeyring } from './keyring-access';
+import { isRunning, readKeyring } from './run-keyring';
 import { fleetKeys } from './names';
 import { parseBatchJob } from './payloads';
 import type { ProgressReporter } from './progress-reporter';

@@ -2,7 +2,7 @@ import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { finishCommand, isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './keyring-access';
+import { finishCommand, isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './run-keyring';
 import { parseFinalizeJob, type RunRef } from './payloads';
 import type { RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';

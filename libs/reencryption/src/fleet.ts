@@ -8,7 +8,7 @@ import type { ReencryptionSettings } from './config';
 import { startDispatcher, type Dispatcher, type FleetLogger } from './dispatcher';
 import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
-import type { ProviderSource } from './keyring-access';
+import type { ProviderSource } from './rewrap-batch';
 import { KmsRateLimiter } from './kms-rate-limiter';
 import { QUEUES } from './names';
 import { runPlan } from './plan';

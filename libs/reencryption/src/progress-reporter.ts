@@ -1,7 +1,7 @@
 import { DomainError } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { Redis } from 'ioredis';
-import { sendKeyringCommand, systemMetadata } from './keyring-access';
+import { sendKeyringCommand, systemMetadata } from './run-keyring';
 import { fleetKeys } from './names';
 import type { RunProgress } from './run-progress';
 

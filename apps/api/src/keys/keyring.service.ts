@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider, keyringStream, type KeyringCommand, type KeyringEvent, type KeyringState } from '@cmk/domain';
+import { keyringCodec, keyringDecider, keyringStream, type KeyringCommand, type KeyringEvent, type KeyringState } from '@cmk/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cmk/eventstore';
-import { eventsOfIdempotencyKey, fold, handleCommand, type CommandOptions, type CommandResult } from '@cmk/application';
+import { eventsOfIdempotencyKey, handleCommand, readState, type CommandOptions, type CommandResult } from '@cmk/application';
 import type { ProjectionRunner } from '@cmk/read-models';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { PROJECTIONS } from '../infrastructure/infrastructure.module';
-
-const codec = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };
 
 /**
  * Runs key-ring commands through the one command path and then waits (bounded by
@@ -22,7 +20,7 @@ export class KeyringService {
   ) {}
 
   async execute(orgId: string, command: KeyringCommand, options: CommandOptions = {}): Promise<CommandResult<KeyringState, KeyringEvent>> {
-    const result = await handleCommand(this.store, keyringStream(orgId), keyringDecider, codec, command, options);
+    const result = await handleCommand(this.store, keyringStream(orgId), keyringDecider, keyringCodec, command, options);
     if (result.position) await this.projections.waitForPosition(result.position, this.config.readWaitMs);
     return result;
   }
@@ -34,9 +32,9 @@ export class KeyringService {
    * on to `execute` so it does not read the stream again (a stale read only costs a retry).
    */
   async precheck(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<{ replay: boolean; recorded: readonly RecordedEvent[] }> {
-    const recorded = await this.store.readStream(keyringStream(orgId));
+    const { state, recorded } = await readState(this.store, keyringStream(orgId), keyringDecider, keyringCodec);
     if (idempotencyKey !== undefined && eventsOfIdempotencyKey(recorded, idempotencyKey).length > 0) return { replay: true, recorded };
-    keyringDecider.decide(command, fold(recorded, keyringDecider, codec));
+    keyringDecider.decide(command, state);
     return { replay: false, recorded };
   }
 }
