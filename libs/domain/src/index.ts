@@ -26,7 +26,7 @@ export {
   type KeyringState,
 } from './keyring/state';
 export { decide as decideKeyring, keyringDecider } from './keyring/decide';
-export { KEY_NAME_MAX_LENGTH, normaliseKeyName, isUsableTarget } from './keyring/rules';
+export { KEY_NAME_MAX_LENGTH, normaliseKeyName, isUsableTarget, standInKeyArn } from './keyring/rules';
 export * from './keyring/queries';
 export * from './keyring/codec';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, validateKeyArn, validateRoleArn, type ReencryptionStarted } from '@cmk/domain';
+import { DomainError, standInKeyArn, type ReencryptionStarted } from '@cmk/domain';
 import { KEY_VERIFIER, requestFingerprint, type KeyVerifier } from '@cmk/application';
 import type { CommandContext } from '../http/command-context';
 import { OrgDirectory } from '../auth/org-directory';
@@ -45,11 +45,7 @@ export class AddKeyHandler implements ICommandHandler<AddKeyCommand> {
     if (org.status !== 'registered') throw new DomainError('ORG_NOT_FOUND', `Organization ${orgId} not found`);
     const roleArn = body.awsKms.roleArn.trim();
     const keyArn = body.awsKms.keyArn.trim();
-    validateRoleArn(roleArn);
-    const parts = validateKeyArn(keyArn, { allowAlias: true });
-    // Until KMS has resolved an alias, the rules are checked with a stand-in key ARN of the same
-    // partition, region and account (the decider insists on a key ARN there).
-    const standIn = parts.kind === 'key' ? keyArn : `arn:${parts.partition}:kms:${parts.region}:${parts.accountId}:key/00000000-0000-4000-8000-000000000000`;
+    const standIn = standInKeyArn(roleArn, keyArn);
     const data = { orgId, keyId: randomUUID(), name: body.name, roleArn, keyArn, resolvedKeyArn: standIn, edition: org.edition, reencryptionId: newReencryptionId() };
     const check = await this.keyring.precheck(orgId, { type: 'AddKey', data, metadata: ctx.metadata }, ctx.idempotencyKey);
     const { resolvedKeyArn } = check.replay ? { resolvedKeyArn: standIn } : await this.verifier.verify({ orgId, roleArn, keyArn });

@@ -3,8 +3,8 @@ import { keyringCodec, keyringDecider, keyringStream, type KeyringCommand, type 
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cmk/eventstore';
 import { eventsOfIdempotencyKey, handleCommand, readState, type CommandOptions, type CommandResult } from '@cmk/application';
 import type { ProjectionRunner } from '@cmk/read-models';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { PROJECTIONS } from '../infrastructure/infrastructure.module';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, PROJECTIONS } from '../tokens';
 
 /**
  * Runs key-ring commands through the one command path and then waits (bounded by
