@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConcurrencyError, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
+import { ConcurrencyError, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore/port';
 import type { Decider, EventCodec } from '@cmk/domain';
 import { ApplicationError } from './application-error';
 import { fold, stateOf } from './state-reader';

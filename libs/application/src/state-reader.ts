@@ -1,5 +1,5 @@
 import type { Decider, EventCodec } from '@cmk/domain';
-import type { EventStore, RecordedEvent } from '@cmk/eventstore';
+import type { EventStore, RecordedEvent } from '@cmk/eventstore/port';
 
 /**
  * The one way to read an aggregate: read its stream, decode each event with the aggregate's

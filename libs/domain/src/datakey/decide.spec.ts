@@ -1,4 +1,4 @@
-import { specFor, meta } from '../testing/given-when-then';
+import { specFor, meta } from '@cmk/domain/testing';
 import { decodeDataKeyEvent, encodeDataKeyEvent } from './codec';
 import type { IssueDataKey, RewrapDataKey } from './commands';
 import { dataKeyDecider } from './decide';

@@ -1,7 +1,6 @@
 import { keyringDecider } from './decide';
 import { standInKeyArn } from './rules';
-import { specFor } from '../testing/given-when-then';
-import { addKey, completed, defaultChanged, firstKeyDone, keyAdded, keyArnOf, started, allKeysDisabled, ORG } from '../testing/keyring-fixtures';
+import { specFor, addKey, completed, defaultChanged, firstKeyDone, keyAdded, keyArnOf, started, allKeysDisabled, ORG } from '@cmk/domain/testing';
 
 const given = specFor(keyringDecider);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createKeyProviders, type KeyProviders } from '../create-key-providers';
 import { AwsClientPool } from './aws-client-pool';
 import { WebIdentityCredentials } from './web-identity-credentials';
-import { startIssuerServer, type IssuerServer } from '../testing/serve-oidc-issuer';
+import { startIssuerServer, type IssuerServer } from '@cmk/key-providers/testing';
 
 const ACCOUNT = '111122223333';
 const ALL = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'];

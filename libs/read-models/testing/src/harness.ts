@@ -2,7 +2,7 @@ import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadModelQueries } from '../redis/read-model-queries';
+import { ReadModelQueries } from '@cmk/read-models';
 import { toEventData, type RawSpecEvent } from './events';
 import { referenceModel } from './reference';
 

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, EventStore, JsonObject, RecordedEvent } from '../port/event-store';
-import { ConcurrencyError } from '../port/errors';
-import { comparePositions } from '../port/position';
+import { type EventData, type EventStore, type JsonObject, type RecordedEvent, ConcurrencyError, comparePositions } from '@cmk/eventstore';
 
 /**
  * Names owned by one test: every stream the test touches starts with `prefix`, so the contract

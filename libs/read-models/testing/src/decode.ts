@@ -1,5 +1,5 @@
 import type { DataKeyEvent, KeyringEvent } from '@cmk/domain';
-import { toProjectedEvent } from '../codec/projected-event';
+import { toProjectedEvent } from '@cmk/read-models';
 import { recorded, type RawSpecEvent } from './events';
 
 /** Decodes spec events through the same edge the runner uses. */

@@ -1,5 +1,4 @@
-import type { AllSubscription, RecordedEvent, SubscriptionItem } from '../port/event-store';
-import { comparePositions, type Position } from '../port/position';
+import { type AllSubscription, type RecordedEvent, type SubscriptionItem, comparePositions, type Position } from '@cmk/eventstore';
 import { waitFor } from '@cmk/testing';
 
 /**

@@ -1,6 +1,6 @@
 import type { ContractContext } from './contract-context';
 import { expectConcurrencyError, ids, newEvent, newEvents, rejectionOf, TestStreams } from './fixtures';
-import { comparePositions } from '../port/position';
+import { comparePositions } from '@cmk/eventstore';
 
 /**
  * Expected revisions. The error's text forms are adapter-neutral: `expected` is the option as

@@ -1,4 +1,4 @@
-import type { EventStore } from '../port/event-store';
+import type { EventStore } from '@cmk/eventstore';
 
 /** What an adapter's test hands to the contract suite. */
 export interface EventStoreUnderTest {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OidcIssuer } from '../oidc/oidc-issuer';
+import type { OidcIssuer } from '@cmk/key-providers';
 
 /** A running HTTP server that publishes an issuer's discovery document and JWKS (tests, demos). */
 export interface IssuerServer {

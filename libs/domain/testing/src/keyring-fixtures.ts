@@ -1,14 +1,4 @@
-import type {
-  AddKey,
-  CompleteReencryption,
-  DisableAllKeys,
-  DisableKey,
-  FailReencryption,
-  RecordReencryptionProgress,
-  RetryReencryption,
-  SetDefaultKey,
-} from '../keyring/commands';
-import type { KeyringEvent } from '../keyring/events';
+import type { AddKey, CompleteReencryption, DisableAllKeys, DisableKey, FailReencryption, RecordReencryptionProgress, RetryReencryption, SetDefaultKey, KeyringEvent } from '@cmk/domain';
 import { meta } from './given-when-then';
 
 /** Builders for key ring specs: one org, readable ids, valid ARNs unless a spec overrides them. */

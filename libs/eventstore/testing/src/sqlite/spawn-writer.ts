@@ -11,10 +11,10 @@ export interface WriterProcess {
   readonly stderr: () => string;
 }
 
-/** Runs `writer-process.ts` in its own Node process through ts-node's transpile-only hook. */
+/** Runs `writer-process.ts` in its own Node process through ts-node's transpile-only hook and the path aliases. */
 export function spawnWriter(args: readonly string[]): WriterProcess {
   const script = join(__dirname, 'writer-process.ts');
-  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), script, ...args], {
+  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register'), script, ...args], {
     env: { ...process.env, TS_NODE_SWC: 'true', TS_NODE_PROJECT: join(__dirname, '../../../../../tsconfig.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,7 @@
 import type { ContractContext } from './contract-context';
 import { newEvent, TestStreams } from './fixtures';
 import { SubscriptionRecorder } from './subscription-recorder';
-import { ConcurrencyError } from '../port/errors';
-import { comparePositions, formatPosition } from '../port/position';
+import { ConcurrencyError, comparePositions, formatPosition } from '@cmk/eventstore';
 
 export function describeConcurrency(context: ContractContext): void {
   describe('concurrent writers', () => {

@@ -1,7 +1,6 @@
 import type { ContractContext } from './contract-context';
 import { ids, latestEventsBackTo, newEvent, newEvents, ownEventsInAll, TestStreams } from './fixtures';
-import { comparePositions, formatPosition, parsePosition } from '../port/position';
-import type { EventData, RecordedEvent } from '../port/event-store';
+import { comparePositions, formatPosition, parsePosition, type EventData, type RecordedEvent } from '@cmk/eventstore';
 
 function expectStrictlyIncreasing(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i += 1) {

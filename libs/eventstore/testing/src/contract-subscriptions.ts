@@ -1,8 +1,7 @@
 import type { ContractContext } from './contract-context';
 import { ids, newEvent, newEvents, TestStreams } from './fixtures';
 import { SubscriptionRecorder } from './subscription-recorder';
-import { comparePositions, formatPosition, parsePosition, type Position } from '../port/position';
-import type { RecordedEvent } from '../port/event-store';
+import { comparePositions, formatPosition, parsePosition, type Position, type RecordedEvent } from '@cmk/eventstore';
 
 export function describeSubscriptions(context: ContractContext): void {
   describe('subscribeToAll', () => {

@@ -1,8 +1,5 @@
 import type { EventStore } from '@cmk/eventstore';
-import { toProjectedEvent } from '../codec/projected-event';
-import { applyIndexChanges, countsOf, dataKeyIndexChanges, type DataKeyIndexState } from '../projections/data-key-index';
-import { evolveKeyList, initialKeyListDoc, type KeyListDoc } from '../projections/key-list';
-import { evolveBannerDoc, initialBannerDoc, type ReencryptionBannerDoc } from '../projections/reencryption-banner';
+import { toProjectedEvent, applyIndexChanges, countsOf, dataKeyIndexChanges, type DataKeyIndexState, evolveKeyList, initialKeyListDoc, type KeyListDoc, evolveBannerDoc, initialBannerDoc, type ReencryptionBannerDoc } from '@cmk/read-models';
 
 export interface ReferenceModel {
   readonly keyList: KeyListDoc;

@@ -1,6 +1,4 @@
-import type { Decider } from '../shared/decider';
-import { DomainError, type ErrorCode } from '../shared/domain-error';
-import type { EventMetadata } from '../shared/metadata';
+import { type Decider, DomainError, type ErrorCode, type EventMetadata } from '@cmk/domain';
 
 /**
  * Spec support (not exported from the library): `given(events).when(command).then(events)` or

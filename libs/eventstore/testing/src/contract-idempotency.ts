@@ -1,8 +1,6 @@
 import type { ContractContext } from './contract-context';
 import { ids, newEvent, newEvents, rejectionOf, TestStreams } from './fixtures';
-import { DuplicateEventIdError } from '../port/errors';
-import { comparePositions } from '../port/position';
-import type { AppendResult } from '../port/event-store';
+import { DuplicateEventIdError, comparePositions, type AppendResult } from '@cmk/eventstore';
 
 function expectSameResult(actual: AppendResult, original: AppendResult): void {
   expect(actual.nextExpectedRevision).toBe(original.nextExpectedRevision);

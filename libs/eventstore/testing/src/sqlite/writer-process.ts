@@ -1,7 +1,7 @@
 /**
  * A second OS process for the SQLite multi-process tests, run by `spawnWriter` through ts-node
  * (transpile only), so it exercises the adapter's source exactly as the tests see it, with or
- * without a fresh `dist/`. Relative imports only: no path-alias hook is needed.
+ * without a fresh `dist/` (`spawnWriter` registers the path aliases).
  *
  *   writer-process.ts burst <file> <prefix> <events> <counterStream> <increments> <goFile>
  *   writer-process.ts append-then-hang <file> <stream> <eventId>
@@ -10,8 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { ConcurrencyError } from '../../port/errors';
-import { openSqliteEventStore, type SqliteEventStore } from '../sqlite-event-store';
+import { ConcurrencyError, openSqliteEventStore, type SqliteEventStore } from '@cmk/eventstore';
 
 function report(message: Record<string, string | number>): void {
   process.stdout.write(`${JSON.stringify({ pid: process.pid, ...message })}\n`);
