@@ -3,8 +3,7 @@ import { dataKeyCodec, dataKeyDecider, dataKeyStream, DomainError, type DataKeyS
 import { ConcurrencyError, type EventStore } from '@cmk/eventstore';
 import { isRetryableKmsError, providerRequestFor, type EncryptionContext, type KeyEncryptionProvider, type ProviderRequest } from '@cmk/key-providers';
 import type { FleetMetrics } from './fleet-metrics';
-import type { KmsRateLimiter } from './kms-rate-limiter';
-import { meteredKmsCall } from './metered-kms';
+import { meteredKmsCall, type KmsRateLimiter } from './kms-rate-limiter';
 import type { BatchJobData } from './payloads';
 import type { KeyOutcome } from './run-progress';
 import { systemMetadata } from './run-keyring';
