@@ -12,8 +12,7 @@ import type { ProviderSource } from './rewrap-batch';
 import { KmsRateLimiter } from './kms-rate-limiter';
 import { QUEUES } from './names';
 import { runPlan } from './plan';
-import { ProgressReporter } from './progress-reporter';
-import { RunProgress } from './run-progress';
+import { ProgressReporter, RunProgress } from './run-progress';
 
 export interface FleetOptions {
   readonly store: EventStore;
