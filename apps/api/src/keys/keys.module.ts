@@ -1,8 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ReencryptionApiModule } from '../reencryption';
-import { KEY_COMMAND_HANDLERS } from './commands';
+import { KEY_COMMAND_HANDLERS, KeyringService } from './commands';
 import { KeyringHistory } from './history';
-import { KeyringService } from './keyring.service';
 import { KeysController } from './keys.controller';
 
 export interface KeysModuleOptions {
