@@ -1,4 +1,4 @@
-import { evolveDataKey, initialDataKeyState, keyringStream, type DataKeyState } from '@cmk/domain';
+import { dataKeyDecider, keyringStream, type DataKeyState } from '@cmk/domain';
 import { parsePosition, type EventStore, type JsonObject, type RecordedEvent } from '@cmk/eventstore';
 import { evolveKeyList, initialKeyListDoc, toProjectedEvent, type KeyListDoc } from '@cmk/read-models';
 import type { AuditEntry } from './audit-entry';
@@ -35,7 +35,7 @@ export class PointInTime {
     const projected = toProjectedEvent(recorded);
     if (!projected || projected.orgId !== this.orgId) return;
     if (projected.category === 'keyring') this.keyList = evolveKeyList(this.keyList, projected.event);
-    else this.dataKeys.set(projected.event.data.dataKeyId, evolveDataKey(this.dataKeys.get(projected.event.data.dataKeyId) ?? initialDataKeyState(), projected.event));
+    else this.dataKeys.set(projected.event.data.dataKeyId, dataKeyDecider.evolve(this.dataKeys.get(projected.event.data.dataKeyId) ?? dataKeyDecider.initialState(), projected.event));
   }
 
   /** Applies an exported entry: the same event, as the export wrote it (key material redacted). */

@@ -4,8 +4,8 @@ import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import type { OidcIssuer } from '@cmk/key-providers';
 import type { KeyListDoc } from '@cmk/read-models';
 import type { JWK } from 'jose';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { OIDC_ISSUER } from '../oidc';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, OIDC_ISSUER } from '../tokens';
 
 /** The audit slice's reads: exports, the digest JWKS, the key list at an instant. */
 @Injectable()
