@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { auditStream, keyringStream, orgStream, dataKeyStream } from '@cmk/domain';
-import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
+import { openEsdbEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
+import { startEsdbEmulator, type EsdbEmulator } from '@cmk/esdb-emulator';
 import { OidcSigningKeyStore } from '@cmk/key-providers';
 import { waitFor } from '@cmk/testing';
 import { AuditChainer } from './chainer';
@@ -21,16 +22,18 @@ async function* iterate(lines: readonly unknown[]) {
   for (const line of lines) yield JSON.parse(JSON.stringify(line));
 }
 
-describe('audit chain on the SQLite store (chainer, export, verify)', () => {
+describe.each(['sqlite', 'esdb'] as const)('audit chain on the %s store (chainer, export, verify)', (kind) => {
   let dir: string;
   let store: EventStore;
+  let esdb: EsdbEmulator | undefined;
   let keys: OidcSigningKeyStore;
   let chainer: AuditChainer;
   const org = 'acme';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cmk-audit-'));
-    store = await openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+    esdb = kind === 'esdb' ? await startEsdbEmulator() : undefined;
+    store = esdb ? await openEsdbEventStore({ url: esdb.url }) : await openSqliteEventStore({ path: join(dir, 'events.sqlite') });
     keys = await OidcSigningKeyStore.open({ dataDir: dir, reloadIntervalMs: 0 });
     chainer = new AuditChainer({ store, signer: oidcDigestSigner(keys), archive: new DigestKeyArchive(dir), digestIntervalMs: 3_600_000 }).start();
     await store.appendToStream(orgStream(org), [
@@ -49,6 +52,7 @@ describe('audit chain on the SQLite store (chainer, export, verify)', () => {
   afterAll(async () => {
     await chainer.stop();
     await store.close();
+    await esdb?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,7 +127,10 @@ describe('audit chain on the SQLite store (chainer, export, verify)', () => {
     expect(report).toMatchObject({ ok: true, signedThrough: 6, digests: 2 });
     expect(report.signingKeys).toHaveLength(2);
     expect(report.signingKeys).toContain(oldKid);
-    expect((await store.readStream(auditStream(org))).map((e) => e.type)).toEqual(['AuditEventsChained', 'AuditDigestSigned', 'AuditEventsChained', 'AuditDigestSigned']);
+    // How events fall into link batches depends on the store's delivery; the digests do not.
+    const records = (await store.readStream(auditStream(org))).map((e) => e.type);
+    expect(records.filter((t) => t === 'AuditDigestSigned')).toHaveLength(2);
+    expect(records[records.length - 1]).toBe('AuditDigestSigned');
 
     // --since: starts at the first batch reaching that time, anchored on the link before it.
     const revokedAt = lines.find((l) => l.kind === 'event' && l.type === 'AccessTokenRevoked');
