@@ -9,13 +9,15 @@ describe('canonicalJson (RFC 8785)', () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(canonicalJson(value)).toBe(canonicalize(value));
       }),
-      { numRuns: 2000 },
+      { numRuns: 5000 },
     );
   });
 
   it('sorts keys by UTF-16 code units, integer-like keys included', () => {
     expect(canonicalJson({ b: 1, a: [{ z: null, y: 'é' }], '10': true, '9': false })).toBe('{"10":true,"9":false,"a":[{"y":"é","z":null}],"b":1}');
     expect(canonicalJson({ '\u{1F600}': 1, '\uFFFF': 2 })).toBe(canonicalize({ '\u{1F600}': 1, '\uFFFF': 2 }));
+    const hostile = JSON.parse('{"__proto__":{"a":1},"constructor":2}') as unknown;
+    expect(canonicalJson(hostile)).toBe('{"__proto__":{"a":1},"constructor":2}');
   });
 });
 

@@ -38,7 +38,8 @@ function sortedCopy(value: unknown): unknown {
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return NEEDS_LIBRARY;
   const keys = Object.keys(value).sort();
-  const out: Record<string, unknown> = {};
+  // No prototype: a `__proto__` key from the input must stay a key, not become a prototype.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of keys) {
     if (INTEGER_LIKE.test(key)) return NEEDS_LIBRARY;
     const item = sortedCopy((value as Record<string, unknown>)[key]);
