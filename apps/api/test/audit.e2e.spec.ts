@@ -39,6 +39,7 @@ describe('auditors (api + worker + cli)', () => {
   let env: E2eEnvironment;
   let admin: HttpClient;
   let auditor: HttpClient;
+  let auditorToken: string;
   const instants: { at: string; live: KeyListBody }[] = [];
   const cli = (...args: string[]) =>
     run(process.execPath, [CLI, ...args], {
@@ -94,7 +95,9 @@ describe('auditors (api + worker + cli)', () => {
     expect((await env.operator().post('/api/admin/orgs', { login: ORG, edition: 'team' })).status).toBe(201);
     expect((await env.operator().post(`/api/admin/orgs/${ORG}/edition`, { edition: 'enterprise' })).status).toBe(201);
     admin = await env.tokenFor(ORG, 'admin', 'alice');
-    auditor = await env.tokenFor(ORG, 'auditor', 'audrey');
+    const issued = await env.operator().post<{ token: string }>(`/api/admin/orgs/${ORG}/tokens`, { user: 'audrey', role: 'auditor' });
+    auditorToken = issued.body.token;
+    auditor = env.anonymous().withToken(auditorToken);
 
     // The scripted history.
     for (const scope of ['billing', 'search', 'mail']) await admin.post(`/api/orgs/${ORG}/secrets/encrypt`, { scope, values: [`${scope}-secret`] });
@@ -214,6 +217,15 @@ describe('auditors (api + worker + cli)', () => {
     const file = join(env.dataDir, 'export.jsonl');
     const lines = await exportSigned(file);
     expect(JSON.parse(lines[0])).toMatchObject({ kind: 'header', org: ORG });
+    // The auditor's own token exports the same history through the org route.
+    const asAuditor = await run(process.execPath, [CLI, 'audit', 'export', '--org', ORG], {
+      env: { PATH: process.env['PATH'] ?? '', CMK_API_URL: env.baseUrl, CMK_AUDIT_TOKEN: auditorToken },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const auditorLines = asAuditor.stdout.trim().split('\n');
+    const eventLines = (all: string[]) => all.filter((l) => l.includes('"kind":"event"'));
+    expect(eventLines(auditorLines)).toEqual(eventLines(lines));
+    expect(asAuditor.stderr).toContain('audit export: done');
     const { code, report } = await verify(file);
     expect(code).toBe(0);
     expect(report).toMatchObject({ ok: true, problem: null });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { STREAM_PREFIX } from '@cmk/domain';
+import { NEEDS_LIBRARY, sortedCopy } from './chain-hash';
 import { formatPosition, type JsonObject, type JsonValue, type RecordedEvent } from '@cmk/eventstore';
 
 /**
@@ -55,20 +56,23 @@ export function redact(data: JsonObject): JsonObject {
 
 const text = (value: JsonValue | undefined): string | null => (typeof value === 'string' ? value : null);
 
+/** Keys in RFC 8785 order, so the chain's canonical form of an entry needs no re-sorting. */
 export function toAuditEntry(event: RecordedEvent): AuditEntry {
   const m = event.metadata;
+  const data = redact(event.data);
+  const sorted = sortedCopy(data);
   return {
-    position: formatPosition(event.position),
-    stream: event.streamId,
-    revision: event.revision.toString(),
-    id: event.id,
-    type: event.type,
-    occurredAt: text(m['occurredAt']),
     actor: text(m['actor']),
-    tokenId: text(m['tokenId']),
-    requestId: text(m['requestId']),
-    correlationId: text(m['correlationId']),
     causationId: text(m['causationId']),
-    data: redact(event.data),
+    correlationId: text(m['correlationId']),
+    data: sorted === NEEDS_LIBRARY ? data : (sorted as JsonObject),
+    id: event.id,
+    occurredAt: text(m['occurredAt']),
+    position: formatPosition(event.position),
+    requestId: text(m['requestId']),
+    revision: event.revision.toString(),
+    stream: event.streamId,
+    tokenId: text(m['tokenId']),
+    type: event.type,
   };
 }

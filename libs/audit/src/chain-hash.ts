@@ -22,30 +22,44 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-const NEEDS_LIBRARY = Symbol('needs-library');
+export const NEEDS_LIBRARY = Symbol('needs-library');
 const INTEGER_LIKE = /^(0|[1-9]\d*)$/;
 
-function sortedCopy(value: unknown): unknown {
+/**
+ * The value with every object's keys in UTF-16 order, or {@link NEEDS_LIBRARY}. An object whose
+ * keys are already in order (the export writes them so) is returned as it is: no copy.
+ */
+export function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out: unknown[] = new Array(value.length);
+    let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item = sortedCopy(value[i]);
       if (item === NEEDS_LIBRARY) return NEEDS_LIBRARY;
-      out[i] = item;
+      if (item !== value[i]) out ??= value.slice();
+      if (out) out[i] = item;
     }
-    return out;
+    return out ?? value;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return NEEDS_LIBRARY;
-  const keys = Object.keys(value).sort();
+  const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
+  let inOrder = true;
+  let changed = false;
+  const items: unknown[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    if (INTEGER_LIKE.test(keys[i])) return NEEDS_LIBRARY;
+    if (i > 0 && keys[i - 1] > keys[i]) inOrder = false;
+    const item = sortedCopy(source[keys[i]]);
+    if (item === NEEDS_LIBRARY) return NEEDS_LIBRARY;
+    if (item !== source[keys[i]]) changed = true;
+    items[i] = item;
+  }
+  if (inOrder && !changed && Object.getPrototypeOf(source) === Object.prototype) return source;
+  const order = keys.map((key, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   // No prototype: a `__proto__` key from the input must stay a key, not become a prototype.
   const out = Object.create(null) as Record<string, unknown>;
-  for (const key of keys) {
-    if (INTEGER_LIKE.test(key)) return NEEDS_LIBRARY;
-    const item = sortedCopy((value as Record<string, unknown>)[key]);
-    if (item === NEEDS_LIBRARY) return NEEDS_LIBRARY;
-    out[key] = item;
-  }
+  for (const i of order) out[keys[i]] = items[i];
   return out;
 }
 
@@ -59,5 +73,6 @@ export function sha256Hex(text: string): string {
  * or reordering any event changes every link after it.
  */
 export function linkHash(seq: number, prev: string, entry: AuditEntry): string {
-  return sha256Hex(canonicalJson({ seq, prev, event: entry }));
+  // Written in key order so the canonical form needs no copy of the wrapper.
+  return sha256Hex(canonicalJson({ event: entry, prev, seq }));
 }

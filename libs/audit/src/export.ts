@@ -69,7 +69,7 @@ export async function* exportAudit(store: EventStore, orgId: string, options: Ex
         if (next.done) break;
         emitted += 1;
         count += 1;
-        yield { kind: 'event', ...toAuditEntry(next.value) };
+        yield { ...toAuditEntry(next.value), kind: 'event' };
       }
       const { fromSeq, toSeq, links } = record.data;
       chainedThrough = toSeq;
@@ -90,7 +90,7 @@ export async function* exportAudit(store: EventStore, orgId: string, options: Ex
   // Events not linked yet (the chainer runs just behind the log): exported, reported as unchained.
   for await (const event of events) {
     count += 1;
-    yield { kind: 'event', ...toAuditEntry(event) };
+    yield { ...toAuditEntry(event), kind: 'event' };
   }
   yield { kind: 'end', events: count, chainedThrough, signedThrough };
 }

@@ -86,7 +86,7 @@ export async function verifyExport(lines: AsyncIterable<unknown>, options: Verif
         prev = head = String(line['hash']);
         break;
       case 'event': {
-        delete line['kind']; // the rest of the line is the entry the chain hashed
+        delete line['kind']; // the rest of the line is the entry the chain hashed (`kind` comes last)
         const entry = line as unknown as AuditEntry;
         seq += 1;
         events += 1;

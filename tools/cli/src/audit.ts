@@ -6,7 +6,7 @@ import type { JWK } from 'jose';
  * `audit export | verify | replay`: the auditor's tools. Export needs the api; verify and replay
  * read only the export file (no access to production).
  */
-export const AUDIT_USAGE = `  cli audit export --org <org> [--since <RFC 3339>]   (JSON Lines on stdout, progress on stderr)
+export const AUDIT_USAGE = `  cli audit export --org <org> [--since <RFC 3339>]   (JSON Lines on stdout, progress on stderr; CMK_AUDIT_TOKEN: an auditor token instead of the operator's)
   cli audit verify <file> [--jwks <file>]             (recompute the chain, check every digest; exit 1 naming the first bad event)
   cli audit replay <file> --at <RFC 3339>             (the key ring and each data key's wrapping key at that instant)`;
 
@@ -44,9 +44,10 @@ export async function runAuditCommand(verb: string | undefined, args: string[], 
 async function exportToStdout(ctx: AuditCliContext, org: string, since: string | undefined): Promise<number> {
   if (since) parseInstant('since', since);
   const query = since ? `?since=${encodeURIComponent(since)}` : '';
-  const response = await fetch(`${ctx.apiUrl}/api/admin/orgs/${encodeURIComponent(org)}/audit/export${query}`, {
-    headers: { authorization: `Bearer ${ctx.operatorToken()}` },
-  });
+  // An auditor's own token (CMK_AUDIT_TOKEN) uses the org route; otherwise the operator's.
+  const auditToken = process.env['CMK_AUDIT_TOKEN'];
+  const path = auditToken ? `/api/orgs/${encodeURIComponent(org)}/audit/export` : `/api/admin/orgs/${encodeURIComponent(org)}/audit/export`;
+  const response = await fetch(`${ctx.apiUrl}${path}${query}`, { headers: { authorization: `Bearer ${auditToken ?? ctx.operatorToken()}` } });
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
   let lines = 0;
   let lastReport = Date.now();
