@@ -17,6 +17,7 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -39,6 +40,7 @@ export class AppModule {
         SecretsModule.register({ options: options.config.secrets }),
         ReencryptionApiModule,
         OpsModule.register({ metricsToken: options.config.metricsToken }),
+        ConsoleApiModule,
       ],
       controllers: [HealthController, AdminController, KeysController],
       providers: [
