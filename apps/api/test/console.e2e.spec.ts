@@ -1,0 +1,189 @@
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { E2eEnvironment, type DemoKey } from './e2e-environment';
+import { DataKeyFixture } from './reencryption-data-keys';
+import { launchBrowser, newPage, seriousA11yViolations, StepShots } from './browser';
+
+/**
+ * "How it is shown" for the admin console: a real Chromium against the real stack (api serving
+ * the built console, worker, private Redis, KMS/STS emulator). Every step waits for what the
+ * page shows, never for time. Screenshots of each step go to test-output/console (or to
+ * `CMK_SCREENSHOT_DIR`, which `npm run docs:screenshots` points at docs/images).
+ */
+const SHOTS = new StepShots(resolve(process.env['CMK_SCREENSHOT_DIR'] ?? 'test-output/console'));
+const RUN_TIMEOUT_MS = 90_000;
+
+describe('admin console in a browser', () => {
+  let env: E2eEnvironment;
+  let browser: Browser;
+  let page: Page;
+  let adminToken: string;
+  let memberToken: string;
+  let freeAdminToken: string;
+  let wrongSubject: DemoKey;
+  let first: DemoKey;
+  let second: DemoKey;
+
+  beforeAll(async () => {
+    env = await E2eEnvironment.start({
+      worker: true,
+      env: { CMK_REENCRYPT_BATCH_SIZE: '50', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '300', CMK_JOB_LOCK_MS: '3000', CMK_STREAM_HEARTBEAT_MS: '1000' },
+    });
+    const operator = env.operator();
+    await operator.post('/api/admin/orgs', { login: 'acme', edition: 'enterprise', name: 'Acme Corp' });
+    await operator.post('/api/admin/orgs', { login: 'smallco', edition: 'team', name: 'Small Co' });
+    adminToken = (await operator.post<{ token: string }>('/api/admin/orgs/acme/tokens', { user: 'alice', role: 'admin' })).body.token;
+    memberToken = (await operator.post<{ token: string }>('/api/admin/orgs/acme/tokens', { user: 'bob', role: 'member' })).body.token;
+    freeAdminToken = (await operator.post<{ token: string }>('/api/admin/orgs/smallco/tokens', { user: 'carol', role: 'admin' })).body.token;
+    wrongSubject = env.demoKey('acme', { subjectPrefix: 'someone-else' });
+    first = env.demoKey('acme', { alias: 'alias/acme-production' });
+    second = env.demoKey('acme', { alias: 'alias/acme-backup' });
+    // Data keys under the platform key, so the first key's re-encryption has work to show.
+    for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
+    const fixture = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore());
+    await fixture.issuePlatformKeys('acme', 300);
+    await fixture.close();
+    browser = await launchBrowser();
+    page = await newPage(browser);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await env?.stop();
+  });
+
+  async function expectAccessible(where: string): Promise<void> {
+    const violations = await seriousA11yViolations(page);
+    expect({ where, violations }).toEqual({ where, violations: [] });
+  }
+
+  async function bannerState(state: 'running' | 'completed' | 'failed'): Promise<void> {
+    await page.locator(`section.banner[data-run-state="${state}"]`).waitFor({ timeout: RUN_TIMEOUT_MS });
+  }
+
+  const row = (name: string) => page.locator('table.keys tbody tr', { has: page.locator('th', { hasText: name }) });
+
+  async function addKey(name: string, roleArn: string, keyArn: string): Promise<void> {
+    await page.getByRole('button', { name: 'Add key' }).click();
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Role ARN').fill(roleArn);
+    await page.getByLabel('Key ARN or alias ARN').fill(keyArn);
+    await page.locator('dialog').getByRole('button', { name: 'Add key' }).click();
+  }
+
+  it('signs in with a pasted token and says which org and role it belongs to', async () => {
+    await page.goto(`${env.baseUrl}/console/`);
+    await expectAccessible('sign-in page');
+    await page.getByLabel('Access token').fill(adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Customer managed keys' }).waitFor();
+    expect(await page.locator('.who').innerText()).toContain('alice · admin of Acme Corp (acme, enterprise edition)');
+    expect(page.url()).not.toContain(adminToken);
+    expect(await page.evaluate(() => sessionStorage.getItem('cmk.console.token'))).toBe(adminToken);
+    await page.getByRole('heading', { name: 'AWS setup' }).waitFor();
+    expect(await page.locator('.facts').innerText()).toContain('aws:acme');
+    await SHOTS.take(page, 'signed-in-empty');
+    await expectAccessible('keys page, no keys');
+  });
+
+  it('shows the KMS diagnosis when the role trusts another subject, then adds the key correctly and the banner reaches completion', async () => {
+    await addKey('Production', wrongSubject.roleArn, first.aliasArn ?? first.keyArn);
+    const diagnosis = page.locator('.diagnosis');
+    await diagnosis.waitFor();
+    const text = await diagnosis.innerText();
+    expect(text).toContain('AWS would not let this service assume the role');
+    expect(text).toContain('cmk:cmk:organization.login:acme');
+    expect(text).toContain('aws:acme');
+    await SHOTS.take(page, 'add-key-wrong-subject', { fullPage: false });
+    await expectAccessible('add key dialog with diagnosis');
+
+    await page.getByLabel('Role ARN').fill(first.roleArn);
+    await page.locator('dialog').getByRole('button', { name: 'Add key' }).click();
+    await row('Production').waitFor();
+    await bannerState('completed');
+    expect(await page.locator('section.banner').innerText()).toContain('300 of 300 data keys re-encrypted to "Production"');
+    expect(await row('Production').innerText()).toContain('Default');
+    await SHOTS.take(page, 'first-key-completed');
+  });
+
+  it('adds a second key by alias ARN, sets it default, and disables the first into it', async () => {
+    await addKey('Backup', second.roleArn, second.aliasArn ?? second.keyArn);
+    await row('Backup').waitFor();
+    const setDefault = row('Backup').getByRole('button', { name: /Set as default/ });
+    expect(await setDefault.isEnabled()).toBe(true);
+    // The default key's own actions are disabled, with the reason shown.
+    expect(await row('Production').getByRole('button', { name: /Disable/ }).isDisabled()).toBe(true);
+    expect(await row('Production').innerText()).toContain('The default key cannot be disabled');
+    await setDefault.click();
+    await row('Backup').locator('.badge', { hasText: 'Default' }).waitFor();
+
+    await row('Production').getByRole('button', { name: /Disable/ }).click();
+    const select = page.getByLabel('Re-encrypt its data keys with');
+    expect(await select.locator('option').allInnerTexts()).toEqual(['Backup (default)', 'Platform managed key']);
+    await select.selectOption({ label: 'Backup (default)' });
+    await SHOTS.take(page, 'disable-dialog', { fullPage: false });
+    await page.locator('dialog').getByRole('button', { name: 'Disable key' }).click();
+    await row('Production').locator('.state', { hasText: 'Disabled' }).waitFor({ timeout: RUN_TIMEOUT_MS });
+    await bannerState('completed');
+    expect(await page.locator('section.banner').innerText()).toContain('re-encrypted to "Backup"');
+    await SHOTS.take(page, 'first-key-disabled');
+    await expectAccessible('keys page with two keys');
+  });
+
+  it('disable all fails while the key is broken in KMS, and Retry completes it once fixed', async () => {
+    env.kms.setKeyState(second.keyArn, 'Disabled');
+    await page.getByRole('button', { name: 'Disable all keys' }).click();
+    const confirm = page.locator('dialog').getByRole('button', { name: 'Disable all keys' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByLabel(/Type the organization name/).fill('acme');
+    await SHOTS.take(page, 'disable-all-confirm', { fullPage: false });
+    await confirm.click();
+    await bannerState('failed');
+    const banner = await page.locator('section.banner').innerText();
+    expect(banner).toContain('Re-encryption failed');
+    expect(banner).toContain('KMS_KEY_DISABLED');
+    await SHOTS.take(page, 'disable-all-failed');
+    await expectAccessible('failed banner');
+
+    env.kms.setKeyState(second.keyArn, 'Enabled');
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await bannerState('completed');
+    await row('Backup').locator('.state', { hasText: 'Disabled' }).waitFor({ timeout: RUN_TIMEOUT_MS });
+    expect(await page.locator('.bars').innerText()).toMatch(/Platform managed key \(default\)\s*300/);
+    await SHOTS.take(page, 'retry-completed');
+  });
+
+  it('pages through the key ring history', async () => {
+    const history = page.locator('table.history tbody tr');
+    await history.first().waitFor();
+    expect(await history.count()).toBe(10);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('.pager', { hasText: 'Page 2' }).waitFor();
+    await history.first().waitFor();
+    expect(await page.locator('table.history tbody tr td:first-child').first().innerText()).toBe('10');
+  });
+
+  it('signs out, clearing the token', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Access token').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('cmk.console.token'))).toBeNull();
+  });
+
+  it('tells a member, in words, why they cannot manage keys', async () => {
+    await page.getByLabel('Access token').fill(memberToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'You cannot manage keys here' }).waitFor();
+    expect(await page.locator('main').innerText()).toContain('with the member role. Only organization admins can add, disable or change customer managed keys.');
+    await SHOTS.take(page, 'member-view');
+    await expectAccessible('member view');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+  });
+
+  it('tells an admin of a lower edition why keys are not offered', async () => {
+    await page.getByLabel('Access token').fill(freeAdminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'You cannot manage keys here' }).waitFor();
+    expect(await page.locator('main').innerText()).toContain('Small Co is on the Team edition. Customer managed keys are part of the Enterprise and Business Critical editions');
+    await SHOTS.take(page, 'lower-edition-view');
+  });
+});
