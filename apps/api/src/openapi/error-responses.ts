@@ -1,5 +1,3 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
 import { ERROR_CODES } from '@cmk/domain';
 import { KMS_ERROR_CODES } from '@cmk/key-providers';
 import { SECRETS_ERROR_CODES } from '@cmk/secrets';
@@ -64,33 +62,58 @@ export function errorSchema(codes: readonly string[]) {
   };
 }
 
-/**
- * Documents the error responses of a route: one response per status, listing its codes, with
- * an example per code. Duplicates are ignored, so routes can combine the shared lists.
- */
-export function ApiErrors(...groups: (DocumentedErrorCode | readonly DocumentedErrorCode[])[]): MethodDecorator & ClassDecorator {
-  const codes = [...new Set(groups.flat())];
+/** @nestjs/swagger's metadata key for responses (its `DECORATORS.API_RESPONSE`). */
+const API_RESPONSE = 'swagger/apiResponse';
+/** Nest's route path metadata: marks a method as a route handler. */
+const NEST_PATH = 'path';
+const CODES = Symbol('cmk:error-codes');
+
+function responseEntry(status: number, codes: readonly string[]) {
+  return {
+    description: `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((code) => `\`${code}\``).join(', ')}`,
+    isArray: false,
+    content: {
+      'application/json': {
+        schema: errorSchema(codes),
+        examples: Object.fromEntries(codes.map((code) => [code, { value: { error: { code, message: exampleMessage(code), details: {} } } }])),
+      },
+    },
+  };
+}
+
+/** Adds codes to a handler and rewrites its error responses from the union (one response per status). */
+function addCodes(handler: object, codes: readonly string[]): void {
+  const all: string[] = [...new Set([...((Reflect.getMetadata(CODES, handler) as string[] | undefined) ?? []), ...codes])];
+  Reflect.defineMetadata(CODES, all, handler);
   const byStatus = new Map<number, string[]>();
-  for (const code of codes) {
+  for (const code of all) {
     const status = ALL_ERROR_CODES[code];
     if (status === undefined) throw new Error(`No HTTP status known for error code ${code}`);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  const decorators = [...byStatus.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([status, list]) =>
-      ApiResponse({
-        status,
-        description: `${STATUS_TEXT[status] ?? 'Error'}: ${list.map((code) => `\`${code}\``).join(', ')}`,
-        content: {
-          'application/json': {
-            schema: errorSchema(list),
-            examples: Object.fromEntries(list.map((code) => [code, { value: { error: { code, message: exampleMessage(code), details: {} } } }])),
-          },
-        },
-      }),
-    );
-  return applyDecorators(...decorators);
+  const responses = { ...((Reflect.getMetadata(API_RESPONSE, handler) as Record<string, unknown> | undefined) ?? {}) };
+  for (const [status, list] of byStatus) responses[String(status)] = responseEntry(status, list);
+  Reflect.defineMetadata(API_RESPONSE, responses, handler);
+}
+
+/**
+ * Documents the error codes a route can answer: one response per status, its codes as an enum
+ * in the schema, an example per code. On a class it applies to every route of the controller;
+ * class and method codes add up (swagger's own decorators would let one replace the other).
+ */
+export function ApiErrors(...groups: (DocumentedErrorCode | readonly DocumentedErrorCode[])[]): MethodDecorator & ClassDecorator {
+  const codes = [...new Set(groups.flat())];
+  return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      addCodes(descriptor.value as object, codes);
+      return descriptor;
+    }
+    const prototype = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = prototype[name];
+      if (name !== 'constructor' && typeof handler === 'function' && Reflect.getMetadata(NEST_PATH, handler) !== undefined) addCodes(handler, codes);
+    }
+  }) as MethodDecorator & ClassDecorator;
 }
 
 function exampleMessage(code: string): string {

@@ -1,12 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { toOpenApi31 } from './openapi-31';
 
 /** Where the document and the interactive reference are served (same origin as the api). */
 export const OPENAPI_JSON_PATH = '/api/openapi.json';
 export const OPENAPI_DOCS_PATH = '/api/docs';
 
 /**
- * The OpenAPI 3 document of the api, generated from the controllers' decorators and DTO classes:
+ * The OpenAPI 3.1 document of the api, generated from the controllers' decorators and DTO classes:
  * the single source of the typed client (`libs/api-client`) and of the contract tests.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -26,18 +27,18 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return { ...document, paths: { ...document.paths, ...PAGES } };
+  return toOpenApi31({ ...document, paths: { ...document.paths, ...PAGES } });
 }
 
-const html = (summary: string, description: string) => ({
-  get: { tags: ['pages'], summary, description, responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } },
+const html = (operationId: string, summary: string, description: string) => ({
+  get: { tags: ['pages'], operationId, summary, description, responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } },
 });
 
 /** Pages mounted on the HTTP server beside Nest's routes (so absent from its metadata). */
 const PAGES = {
-  '/console': html('The admin console', 'Static files; sign in with an access token (kept in session storage).'),
-  '/admin/queues': html('The BullMQ dashboard', 'Operator only: `Bearer <CMK_OPERATOR_TOKEN>`, or HTTP Basic with the token as the password.'),
-  [OPENAPI_DOCS_PATH]: html('This reference, interactive', 'Swagger UI over `/api/openapi.json`.'),
+  '/console': html('pages_console', 'The admin console', 'Static files; sign in with an access token (kept in session storage).'),
+  '/admin/queues': html('pages_queues', 'The BullMQ dashboard', 'Operator only: `Bearer <CMK_OPERATOR_TOKEN>`, or HTTP Basic with the token as the password.'),
+  [OPENAPI_DOCS_PATH]: html('pages_docs', 'This reference, interactive', 'Swagger UI over `/api/openapi.json`.'),
 };
 
 /** Serves `/api/openapi.json` and the Swagger UI at `/api/docs`. */
