@@ -23,6 +23,7 @@ describe('admin console in a browser', () => {
   let wrongSubject: DemoKey;
   let first: DemoKey;
   let second: DemoKey;
+  let pollingAdminToken: string;
 
   beforeAll(async () => {
     env = await E2eEnvironment.start({
@@ -35,6 +36,8 @@ describe('admin console in a browser', () => {
     adminToken = (await operator.post<{ token: string }>('/api/admin/orgs/acme/tokens', { user: 'alice', role: 'admin' })).body.token;
     memberToken = (await operator.post<{ token: string }>('/api/admin/orgs/acme/tokens', { user: 'bob', role: 'member' })).body.token;
     freeAdminToken = (await operator.post<{ token: string }>('/api/admin/orgs/smallco/tokens', { user: 'carol', role: 'admin' })).body.token;
+    await operator.post('/api/admin/orgs', { login: 'beta', edition: 'business-critical', name: 'Beta Ltd' });
+    pollingAdminToken = (await operator.post<{ token: string }>('/api/admin/orgs/beta/tokens', { user: 'dora', role: 'admin' })).body.token;
     wrongSubject = env.demoKey('acme', { subjectPrefix: 'someone-else' });
     first = env.demoKey('acme', { alias: 'alias/acme-production' });
     second = env.demoKey('acme', { alias: 'alias/acme-backup' });
@@ -42,6 +45,7 @@ describe('admin console in a browser', () => {
     for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
     const fixture = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore());
     await fixture.issuePlatformKeys('acme', 300);
+    await fixture.issuePlatformKeys('beta', 100);
     await fixture.close();
     browser = await launchBrowser();
     page = await newPage(browser);
@@ -102,6 +106,7 @@ describe('admin console in a browser', () => {
     await row('Production').waitFor();
     await bannerState('completed');
     expect(await page.locator('section.banner').innerText()).toContain('300 of 300 data keys re-encrypted to "Production"');
+    expect(await page.locator('section.banner .transport').innerText()).toBe('live');
     expect(await row('Production').innerText()).toContain('Default');
     await SHOTS.take(page, 'first-key-completed');
   });
@@ -149,7 +154,7 @@ describe('admin console in a browser', () => {
     await page.getByRole('button', { name: 'Retry' }).click();
     await bannerState('completed');
     await row('Backup').locator('.state', { hasText: 'Disabled' }).waitFor({ timeout: RUN_TIMEOUT_MS });
-    expect(await page.locator('.bars').innerText()).toMatch(/Platform managed key \(default\)\s*300/);
+    await page.locator('.bars li', { hasText: /Platform managed key \(default\)\s*300/ }).waitFor();
     await SHOTS.take(page, 'retry-completed');
   });
 
@@ -159,8 +164,10 @@ describe('admin console in a browser', () => {
     expect(await history.count()).toBe(10);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('.pager', { hasText: 'Page 2' }).waitFor();
-    await history.first().waitFor();
-    expect(await page.locator('table.history tbody tr td:first-child').first().innerText()).toBe('10');
+    // The second page starts at revision 10 (the label moves before its rows arrive).
+    await page.locator('table.history tbody tr:first-child td:first-child', { hasText: /^10$/ }).waitFor();
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.locator('table.history tbody tr:first-child td:first-child', { hasText: /^0$/ }).waitFor();
   });
 
   it('signs out, clearing the token', async () => {
@@ -186,4 +193,25 @@ describe('admin console in a browser', () => {
     expect(await page.locator('main').innerText()).toContain('Small Co is on the Team edition. Customer managed keys are part of the Enterprise and Business Critical editions');
     await SHOTS.take(page, 'lower-edition-view');
   });
+
+  it('falls back to polling when the stream cannot be opened, and still shows the run to completion', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // A proxy that refuses streams: every stream request fails at the network level.
+    await context.route('**/reencryption/stream?*', (route) => route.abort());
+    const polling = await context.newPage();
+    await polling.goto(`${env.baseUrl}/console/`);
+    await polling.getByLabel('Access token').fill(pollingAdminToken);
+    await polling.getByRole('button', { name: 'Sign in' }).click();
+    await polling.getByRole('heading', { name: 'Customer managed keys' }).waitFor();
+    const key = env.demoKey('beta');
+    await polling.getByRole('button', { name: 'Add key' }).click();
+    await polling.getByLabel('Name').fill('Beta key');
+    await polling.getByLabel('Role ARN').fill(key.roleArn);
+    await polling.getByLabel('Key ARN or alias ARN').fill(key.keyArn);
+    await polling.locator('dialog').getByRole('button', { name: 'Add key' }).click();
+    await polling.locator('section.banner[data-run-state="completed"]').waitFor({ timeout: RUN_TIMEOUT_MS });
+    expect(await polling.locator('section.banner').innerText()).toContain('100 of 100 data keys re-encrypted to "Beta key"');
+    await polling.locator('section.banner .transport', { hasText: 'updating every 2 s' }).waitFor();
+    await context.close();
+  }, 120_000);
 });

@@ -73,11 +73,17 @@ export function useProgress(client: Client, org: string, initial: ReencryptionDt
       });
       source.addEventListener('reencryption', (event) => setRun(JSON.parse((event as MessageEvent<string>).data) as ReencryptionDto));
       source.addEventListener('idle', () => setRun(null));
+      let errorsSinceOpen = 0;
+      source.addEventListener('open', () => (errorsSinceOpen = 0));
       source.addEventListener('error', () => {
-        // CONNECTING: the browser reconnects by itself (same ticket, fine within its minute).
         // CLOSED: the server refused (expired ticket, revoked token): get a new ticket.
-        if (source?.readyState === EventSource.CLOSED) failed();
-        else setTransport('connecting');
+        if (source?.readyState === EventSource.CLOSED) return failed();
+        // CONNECTING: the browser reconnects by itself (same ticket, fine within its minute),
+        // unless the network keeps failing: then poll.
+        errorsSinceOpen += 1;
+        if (errorsSinceOpen < MAX_STREAM_FAILURES) return setTransport('connecting');
+        failures = MAX_STREAM_FAILURES - 1;
+        failed();
       });
     };
 
