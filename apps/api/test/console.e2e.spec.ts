@@ -170,6 +170,23 @@ describe('admin console in a browser', () => {
     await page.locator('table.history tbody tr:first-child td:first-child', { hasText: /^0$/ }).waitFor();
   });
 
+  it('is usable from the keyboard: Tab reaches the actions, dialogs take focus and give it back on Escape', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    const focusedText = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    let reached = false;
+    for (let presses = 0; presses < 30 && !reached; presses++) {
+      await page.keyboard.press('Tab');
+      reached = (await focusedText()) === 'Add key';
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('add-name');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    expect(await focusedText()).toBe('Add key');
+  });
+
   it('signs out, clearing the token', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Access token').waitFor();
