@@ -90,6 +90,30 @@ describe('admin console in a browser', () => {
     await expectAccessible('keys page, no keys');
   });
 
+  it('copies the trust policy for this org from the AWS setup panel', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.baseUrl });
+    await page.getByRole('button', { name: 'Copy', exact: true }).first().click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { Statement: { Condition: { StringEquals: Record<string, string> } }[] };
+    expect(Object.values(copied.Statement[0].Condition.StringEquals)).toEqual(['aws:acme', 'cmk:cmk:organization.login:acme']);
+  });
+
+  it('shows the API field errors beside each field', async () => {
+    await page.getByRole('button', { name: 'Add key' }).click();
+    await page.getByLabel('Name').fill('Production');
+    await page.getByLabel('Role ARN').fill('not-an-arn');
+    await page.getByLabel('Key ARN or alias ARN').fill('');
+    await page.locator('dialog').getByRole('button', { name: 'Add key' }).click();
+    await page.locator('#add-keyArn-error').waitFor();
+    expect(await page.getByLabel('Key ARN or alias ARN').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#add-name-error').count()).toBe(0);
+    await page.getByLabel('Key ARN or alias ARN').fill(first.keyArn);
+    await page.locator('dialog').getByRole('button', { name: 'Add key' }).click();
+    await page.locator('#add-roleArn-error', { hasText: 'This is not a role ARN' }).waitFor();
+    await page.locator('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  });
+
   it('shows the KMS diagnosis when the role trusts another subject, then adds the key correctly and the banner reaches completion', async () => {
     await addKey('Production', wrongSubject.roleArn, first.aliasArn ?? first.keyArn);
     const diagnosis = page.locator('.diagnosis');

@@ -11,12 +11,17 @@ const REASONS: Record<string, string> = {
   retry: 'Retrying the failed re-encryption',
 };
 
+const COMPLETED_SHOWN_MS = 15 * 60_000;
+
 /** The live progress banner: done/total, ETA, failures by code; after a failure, the reason and Retry. */
 export function ProgressBanner(props: { client: Client; org: string; run: ReencryptionDto | null; transport: ProgressTransport; keys: KeyDto[]; onRetried: () => void }) {
   const { run } = props;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  if (!run) return null;
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  if (!run || dismissed === run.id) return null;
+  // A completed run is news for a while, not forever (a failed one stays until it is retried).
+  if (run.state === 'completed' && run.finishedAt && Date.now() - Date.parse(run.finishedAt) > COMPLETED_SHOWN_MS) return null;
 
   const nameOf = (id: string) => (id === 'platform' ? 'the platform key' : `"${props.keys.find((k) => k.id === id)?.name ?? id}"`);
   const percent = run.total > 0 ? Math.floor(((run.done + run.failed) / run.total) * 100) : run.state === 'completed' ? 100 : 0;
@@ -43,8 +48,15 @@ export function ProgressBanner(props: { client: Client; org: string; run: Reencr
           {run.state === 'completed' && 'Re-encryption complete'}
           {run.state === 'failed' && 'Re-encryption failed'}
         </h2>
-        <span className="transport" title="How this banner gets its updates">
-          {props.transport === 'live' ? 'live' : props.transport === 'polling' ? 'updating every 2 s' : 'connecting…'}
+        <span className="banner-tools">
+          <span className="transport" title="How this banner gets its updates">
+            {props.transport === 'live' ? 'live' : props.transport === 'polling' ? 'updating every 2 s' : 'connecting…'}
+          </span>
+          {run.state === 'completed' && (
+            <button type="button" className="secondary small" onClick={() => setDismissed(run.id)}>
+              Dismiss
+            </button>
+          )}
         </span>
       </div>
       <p role="status" aria-live="polite">
