@@ -24,6 +24,8 @@ describe('admin console in a browser', () => {
   let first: DemoKey;
   let second: DemoKey;
   let pollingAdminToken: string;
+  const requestedUrls: string[] = [];
+  const consoleMessages: string[] = [];
 
   beforeAll(async () => {
     env = await E2eEnvironment.start({
@@ -49,6 +51,8 @@ describe('admin console in a browser', () => {
     await fixture.close();
     browser = await launchBrowser();
     page = await newPage(browser);
+    page.on('request', (request) => requestedUrls.push(request.url()));
+    page.on('console', (message) => consoleMessages.push(message.text()));
   }, 180_000);
 
   afterAll(async () => {
@@ -233,6 +237,14 @@ describe('admin console in a browser', () => {
     await page.getByRole('heading', { name: 'You cannot manage keys here' }).waitFor();
     expect(await page.locator('main').innerText()).toContain('Small Co is on the Team edition. Customer managed keys are part of the Enterprise and Business Critical editions');
     await SHOTS.take(page, 'lower-edition-view');
+  });
+
+  it('never put a token in a URL or in the browser console', () => {
+    expect(requestedUrls.some((url) => url.includes('/stream?ticket='))).toBe(true);
+    for (const token of [adminToken, memberToken, freeAdminToken]) {
+      expect(requestedUrls.filter((url) => url.includes(token) || url.includes(encodeURIComponent(token)))).toEqual([]);
+      expect(consoleMessages.filter((text) => text.includes(token))).toEqual([]);
+    }
   });
 
   it('falls back to polling when the stream cannot be opened, and still shows the run to completion', async () => {
