@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { OidcIssuer } from '@cmk/key-providers';
 import { OrgAccessGuard, Roles } from '../auth/guards';
-import { OIDC_ISSUER } from '../oidc';
+import { OIDC_ISSUER } from '../tokens';
 import { ApiErrors, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
 import { keyPolicyStatement, trustPolicy, ACCOUNT_PLACEHOLDER, ROLE_PLACEHOLDER } from './aws-policies';
 

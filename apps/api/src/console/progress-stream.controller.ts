@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPara
 import type { Request, Response } from 'express';
 import { activeToken } from '@cmk/domain';
 import { ApplicationError } from '@cmk/application';
-import { API_CONFIG, type ApiConfig } from '../config';
+import type { ApiConfig } from '../config';
+import { API_CONFIG } from '../tokens';
 import { OrgAccessGuard, Roles } from '../auth/guards';
 import { OrgDirectory } from '../auth/org-directory';
 import { CurrentPrincipal, type Principal } from '../auth/principal';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { REDIS } from '../infrastructure/infrastructure.module';
+import { REDIS } from '../tokens';
 
 /** What a ticket opens: one org's re-encryption progress stream, for the token that asked. */
 export interface StreamGrant {

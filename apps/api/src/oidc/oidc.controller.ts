@@ -1,7 +1,7 @@
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { OidcIssuer, OpenIdConfiguration, PublicJwk } from '@cmk/key-providers';
-import { OIDC_ISSUER } from './oidc.tokens';
+import { OIDC_ISSUER } from '../tokens';
 import { JwksDto, OpenIdConfigurationDto } from './responses';
 
 /**
