@@ -14,6 +14,7 @@ import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit';
+import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -40,6 +41,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         KeysModule.register({ keyVerifier: options.keyVerifier }),
+        ConsoleApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

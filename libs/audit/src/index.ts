@@ -13,3 +13,4 @@ export * from './feed';
 export * from './lineage';
 export * from './worker-adapters';
 export * from './export-file';
+export * from './errors';

@@ -1,6 +1,7 @@
 import { ApplicationError } from '@cmk/application';
 import { dataKeyStream, decodeDataKeyEvent } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
+import { AUDIT_ERROR_CODES } from './errors';
 
 /** One wrap of a data key: which key wrapped it, under which provider key, when, by which run. */
 export interface Wrap {
@@ -15,7 +16,7 @@ export interface Wrap {
   readonly actor: string;
 }
 
-const notFound = (dataKeyId: string) => new ApplicationError('DATA_KEY_NOT_FOUND', 404, `Data key ${dataKeyId} not found`);
+const notFound = (dataKeyId: string) => new ApplicationError('DATA_KEY_NOT_FOUND', AUDIT_ERROR_CODES.DATA_KEY_NOT_FOUND, `Data key ${dataKeyId} not found`);
 
 /**
  * Every wrap of a data key, from its own stream (the source of truth), oldest first. Key bytes
