@@ -17,11 +17,16 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { requestLogging } from './http/request-logging';
+import { API_METRICS, ApiMetrics } from './ops/api-metrics';
+import type { Logger as Pino } from 'pino';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
   /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
   readonly keyVerifier?: Provider;
+  /** The process's pino logger (request logs and every Nest logger write to it). */
+  readonly rootLogger: Pino;
 }
 
 /** The api's composition root: configuration and adapters are bound to ports here only. */
@@ -31,7 +36,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        { module: ConfigHolder, global: true, providers: [{ provide: API_CONFIG, useValue: options.config }], exports: [API_CONFIG] },
+        {
+          module: ConfigHolder,
+          global: true,
+          providers: [
+            { provide: API_CONFIG, useValue: options.config },
+            { provide: API_METRICS, useValue: new ApiMetrics() },
+          ],
+          exports: [API_CONFIG, API_METRICS],
+        },
+        requestLogging(options.rootLogger),
         CqrsModule.forRoot(),
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),

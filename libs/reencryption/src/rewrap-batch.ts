@@ -115,10 +115,12 @@ async function kms<T>(deps: BatchDependencies, provider: KeyEncryptionProvider, 
   const started = performance.now();
   try {
     const out = await call();
-    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, true);
+    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, 'ok');
     return out;
   } catch (error) {
-    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, false);
+    // Throttling is told apart: its rate is what an operator tunes the fleet's KMS budget by.
+    const throttled = error instanceof ApplicationError && error.code === 'KMS_THROTTLED';
+    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, throttled ? 'throttled' : 'error');
     throw error;
   }
 }
