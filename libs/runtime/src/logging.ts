@@ -39,7 +39,15 @@ export function createRootLogger(config: Pick<CommonConfig, 'logLevel' | 'logFor
   };
   if (destination) return pino(options, destination);
   if (config.logFormat === 'json') return pino(options, pino.destination({ fd: 1, sync: true }));
-  const stream = pretty({ sync: true, colorize: process.stdout.isTTY === true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  const stream = pretty({
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // The request line's message already says method, route, status and duration.
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    ignore: 'pid,hostname,context,req,res,responseTime,route',
+  });
   return pino(options, stream);
 }
 
