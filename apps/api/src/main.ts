@@ -9,7 +9,8 @@ import { AppModule } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
 import { createValidationPipe } from './http/validation';
-import { API_METRICS, type ApiMetrics } from './ops/api-metrics';
+import type { ApiMetrics } from './ops/api-metrics';
+import { API_METRICS } from './tokens';
 
 /** Builds the Nest application (also used by tests that run the api in-process). */
 export async function createApiApp(config: ApiConfig, overrides: Partial<Parameters<typeof AppModule.register>[0]> = {}): Promise<NestExpressApplication> {

@@ -4,11 +4,9 @@ import { EVENT_STORE, withTimedAppends, type EventStore } from '@cmk/eventstore'
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { API_METRICS, type ApiMetrics } from '../ops/api-metrics';
-
-export const REDIS = Symbol('REDIS');
-export const PROJECTIONS = Symbol('PROJECTIONS');
+import type { ApiConfig } from '../config';
+import type { ApiMetrics } from '../ops/api-metrics';
+import { API_CONFIG, API_METRICS, PROJECTIONS, REDIS } from '../tokens';
 
 const projectionLogger = new Logger('projections');
 

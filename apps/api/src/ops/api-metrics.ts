@@ -81,5 +81,3 @@ export class ApiMetrics {
     });
   }
 }
-
-export const API_METRICS = Symbol('API_METRICS');
