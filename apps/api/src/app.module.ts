@@ -16,13 +16,15 @@ import { AuthModule } from './auth/auth.module';
 import { requestLogging } from './http/request-logging';
 import { ApiMetrics } from './ops/api-metrics';
 import type { Logger as Pino } from 'pino';
+import { createRootLogger } from '@cmk/runtime';
+import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
   /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
   readonly keyVerifier?: Provider;
-  /** The process's pino logger (request logs and every Nest logger write to it). */
-  readonly rootLogger: Pino;
+  /** The process's pino logger (request logs and every Nest logger write to it). Default: one from the config. */
+  readonly rootLogger?: Pino;
 }
 
 /** The api's composition root: configuration and adapters are bound to ports here only. */
@@ -41,7 +43,7 @@ export class AppModule {
           ],
           exports: [API_CONFIG, API_METRICS],
         },
-        requestLogging(options.rootLogger),
+        requestLogging(options.rootLogger ?? createRootLogger(options.config)),
         CqrsModule.forRoot(),
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),
@@ -52,6 +54,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         KeysModule.register({ keyVerifier: options.keyVerifier }),
+        ConsoleApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

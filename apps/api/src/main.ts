@@ -10,6 +10,7 @@ import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
 import { createValidationPipe } from './http/validation';
 import type { ApiMetrics } from './ops/api-metrics';
+import { setupOpenApi } from './openapi/openapi';
 import { API_METRICS } from './tokens';
 
 /** Builds the Nest application (also used by tests that run the api in-process). */
@@ -29,6 +30,7 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<Paramet
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }
 

@@ -175,10 +175,13 @@ async function main(): Promise<void> {
   say('');
   say(`api          ${apiUrl}   (ready; /metrics, /admin/queues)`);
   say(`worker       http://127.0.0.1:${workerHttpPort}   (/healthz, /readyz, /metrics)`);
+  say(`console      ${apiUrl}/console   (sign in with an org access token)`);
+  say(`api docs     ${apiUrl}/api/docs   (OpenAPI: /api/openapi.json)`);
   say(`operator     token ${tokenSource}`);
   say('try:');
   say('  npx cmk org create demo --edition enterprise');
   say('  npx cmk token issue demo alice --role admin      # prints an admin token');
+  say(`  open ${apiUrl}/console and paste the token (the demo Role ARN and Key ARN are above)`);
   say(`  curl -H "Authorization: Bearer <token>" ${apiUrl}/api/orgs/demo/customer-managed-keys`);
 }
 

@@ -1,3 +1,4 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,7 @@ import type { ApiMetrics } from './api-metrics';
 import { matchesAny, presentedSecret } from './operator-credentials';
 import type { OpsModuleOptions } from './ops-options';
 import type { OpsQueues } from './ops-queues';
+import { ApiErrors } from '../openapi/error-responses';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 
@@ -61,6 +63,12 @@ export class MetricsController {
     });
   }
 
+  @ApiTags('operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'Operator token or `CMK_METRICS_TOKEN`.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('UNAUTHENTICATED')
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(@Req() request: Request): Promise<string> {
