@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createApiClient, type Client } from '@cmk/api-client';
 import { CommandFailed, UsageError } from './errors';
 
 export const dataDir = (): string => resolve(process.env['CMK_DATA_DIR'] ?? './.data');
@@ -22,12 +23,22 @@ function describeFailure(status: number, body: unknown): string {
   return `HTTP ${status}: ${typeof body === 'string' ? body.slice(0, 500) : JSON.stringify(body)}`;
 }
 
+/** What every generated operation answers (`@cmk/api-client`, hey-api's fetch client). */
+interface TypedResult<T> {
+  readonly data?: T;
+  readonly error?: unknown;
+  readonly response?: Response;
+}
+
 /**
- * The CLI's HTTP client: bearer auth, an `Idempotency-Key` on every POST, the api's error body
- * turned into one line, and network failures that name the URL and what to check.
+ * The CLI's view of the api: the typed client (`@cmk/api-client`, generated from the OpenAPI
+ * document) with a fetch that adds an `Idempotency-Key` to every command and turns a network
+ * failure into a message naming the URL and what to check; failures become one line from the
+ * api's error body.
  */
 export class ApiClient {
   readonly baseUrl: string;
+  readonly client: Client;
   private readonly idempotencyKey: string;
 
   constructor(
@@ -36,50 +47,36 @@ export class ApiClient {
   ) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.idempotencyKey = options.idempotencyKey ?? randomUUID();
+    this.client = createApiClient({ baseUrl: this.baseUrl, fetch: (input, init) => this.fetch(input, init) });
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.call<T>('GET', path);
-  }
-
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.call<T>('POST', path, body);
+  /** Runs one typed operation (`(client) => keysList({ client, path })`) and returns its data. */
+  async call<T>(operation: (client: Client) => Promise<TypedResult<T>>): Promise<T> {
+    const result = await operation(this.client);
+    if (result.error instanceof CommandFailed) throw result.error;
+    if (!result.response) throw new CommandFailed(`request failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
+    if (!result.response.ok) throw new CommandFailed(describeFailure(result.response.status, result.error));
+    return result.data as T;
   }
 
   /** Opens a streaming GET (Server-Sent Events); the caller reads `body`. */
   async stream(path: string, signal?: AbortSignal): Promise<Response> {
-    const response = await this.fetch(path, { method: 'GET', headers: { authorization: `Bearer ${this.token()}`, accept: 'text/event-stream' }, signal });
+    const response = await this.fetch(`${this.baseUrl}${path}`, { method: 'GET', headers: { accept: 'text/event-stream' }, signal });
     if (!response.ok) throw new CommandFailed(describeFailure(response.status, await response.json().catch(() => undefined)));
     return response;
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token()}` };
-    if (method === 'POST') {
-      headers['content-type'] = 'application/json';
-      headers['idempotency-key'] = this.idempotencyKey;
-    }
-    const response = await this.fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    let payload: unknown = text;
+  private async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    request.headers.set('authorization', `Bearer ${this.token()}`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') request.headers.set('idempotency-key', this.idempotencyKey);
     try {
-      payload = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: reported as text
-    }
-    if (!response.ok) throw new CommandFailed(describeFailure(response.status, payload));
-    return payload as T;
-  }
-
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
-    const url = `${this.baseUrl}${path}`;
-    try {
-      return await fetch(url, init);
+      return await fetch(request);
     } catch (error) {
-      if (init.signal?.aborted) throw error;
+      if (request.signal.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-      throw new CommandFailed(`cannot reach ${url} (${reason}): is the api running there? Start it with \`npm start\`, or point --api-url / CMK_API_URL at it`);
+      throw new CommandFailed(`cannot reach ${request.url} (${reason}): is the api running there? Start it with \`npm start\`, or point --api-url / CMK_API_URL at it`);
     }
   }
 }

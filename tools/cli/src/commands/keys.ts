@@ -1,3 +1,4 @@
+import { keysAdd, keysDisable, keysDisableAll, keysList, keysSetDefault } from '@cmk/api-client';
 import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
 import { dataDir, orgOf, userToken } from '../api-client';
 import { CommandFailed, UsageError } from '../errors';
@@ -7,12 +8,7 @@ import type { CommandContext, CommandGroup, OptionSpec } from '../registry';
 const ORG: Record<string, OptionSpec> = { org: { type: 'string', description: '--org LOGIN            the organisation (default CMK_ORG)' } };
 const ADMIN_NOTE = 'Authenticates with CMK_TOKEN (an org admin token).';
 
-const keysPath = (context: CommandContext) => `/api/orgs/${encodeURIComponent(orgOf(context.values['org'] as string | undefined, context.usage))}/customer-managed-keys`;
-
-interface KeyList {
-  keys: { id: string; name: string; state: string; isDefault: boolean; canSetDefault: boolean; canDisable: boolean; awsKms?: { keyArn?: string } }[];
-  defaultKeyId: string | null;
-}
+const orgArg = (context: CommandContext) => orgOf(context.values['org'] as string | undefined, context.usage);
 
 /** `cmk keys …`: the org's customer managed keys (admin token), and key rotation on the data directory. */
 export const keysCommands: CommandGroup = {
@@ -25,7 +21,7 @@ export const keysCommands: CommandGroup = {
       options: ORG,
       notes: ADMIN_NOTE,
       async run(context) {
-        const list = await context.api(userToken).get<KeyList>(keysPath(context));
+        const list = await context.api(userToken).call((client) => keysList({ client, path: { org: orgOf(context.values['org'] as string | undefined, context.usage) } }));
         return {
           json: list,
           table: () => formatTable(list.keys.map((k) => ({ ...k, default: k.isDefault ? 'yes' : '', keyArn: k.awsKms?.keyArn })), ['id', 'name', 'state', 'default', 'canSetDefault', 'canDisable', 'keyArn']),
@@ -48,7 +44,7 @@ export const keysCommands: CommandGroup = {
           if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} is required`, context.usage);
           return value;
         });
-        return { json: await context.api(userToken).post(keysPath(context), { name, type: 'aws_kms', awsKms: { roleArn, keyArn } }) };
+        return { json: await context.api(userToken).call((client) => keysAdd({ client, path: { org: orgArg(context) }, body: { name, type: 'aws_kms', awsKms: { roleArn, keyArn } } })) };
       },
     },
     {
@@ -58,7 +54,7 @@ export const keysCommands: CommandGroup = {
       options: ORG,
       notes: ADMIN_NOTE,
       async run(context) {
-        return { json: await context.api(userToken).post(`${keysPath(context)}/${encodeURIComponent(context.positionals[0])}/set-default`, {}) };
+        return { json: await context.api(userToken).call((client) => keysSetDefault({ client, path: { org: orgArg(context), keyId: context.positionals[0] } })) };
       },
     },
     {
@@ -70,7 +66,7 @@ export const keysCommands: CommandGroup = {
       async run(context) {
         const dest = context.values['dest'];
         if (typeof dest !== 'string' || dest === '') throw new UsageError('--dest is required (a key id or platform)', context.usage);
-        return { json: await context.api(userToken).post(`${keysPath(context)}/${encodeURIComponent(context.positionals[0])}/disable`, { destID: dest }) };
+        return { json: await context.api(userToken).call((client) => keysDisable({ client, path: { org: orgArg(context), keyId: context.positionals[0] }, body: { destID: dest } })) };
       },
     },
     {
@@ -79,7 +75,7 @@ export const keysCommands: CommandGroup = {
       options: ORG,
       notes: ADMIN_NOTE,
       async run(context) {
-        return { json: await context.api(userToken).post(`${keysPath(context)}/disable-all`, {}) };
+        return { json: await context.api(userToken).call((client) => keysDisableAll({ client, path: { org: orgArg(context) } })) };
       },
     },
     {

@@ -1,7 +1,10 @@
+import { adminChangeEdition, adminCreate, type CreateOrgDto } from '@cmk/api-client';
 import { operatorToken } from '../api-client';
 import type { CommandGroup } from '../registry';
 
 const EDITIONS = 'free|team|enterprise|business-critical';
+/** Passed through as typed: the api validates it and answers 400 naming the field. */
+type Edition = CreateOrgDto['edition'];
 
 /** `cmk org …`: register organisations and change their edition (operator). */
 export const orgCommands: CommandGroup = {
@@ -17,8 +20,8 @@ export const orgCommands: CommandGroup = {
         name: { type: 'string', description: '--name NAME            display name (default: the login)' },
       },
       async run({ api, positionals: [login], values }) {
-        const body = { login, edition: values['edition'] ?? 'enterprise', name: values['name'] ?? login };
-        return { json: await api(operatorToken).post('/api/admin/orgs', body) };
+        const body: CreateOrgDto = { login, edition: String(values['edition'] ?? 'enterprise') as Edition, name: String(values['name'] ?? login) };
+        return { json: await api(operatorToken).call((client) => adminCreate({ client, body })) };
       },
     },
     {
@@ -26,7 +29,7 @@ export const orgCommands: CommandGroup = {
       summary: `change an organisation's edition (${EDITIONS})`,
       positionals: ['login', 'edition'],
       async run({ api, positionals: [login, edition] }) {
-        return { json: await api(operatorToken).post(`/api/admin/orgs/${encodeURIComponent(login)}/edition`, { edition }) };
+        return { json: await api(operatorToken).call((client) => adminChangeEdition({ client, path: { org: login }, body: { edition: edition as Edition } })) };
       },
     },
   ],

@@ -1,3 +1,4 @@
+import { keysReencryption, keysRetry } from '@cmk/api-client';
 import { createParser } from 'eventsource-parser';
 import { orgOf, userToken, type ApiClient } from '../api-client';
 import { CommandFailed, EXIT_FAILED, EXIT_OK } from '../errors';
@@ -10,6 +11,7 @@ const ADMIN_NOTE = 'Authenticates with CMK_TOKEN (an org admin token).';
 /** A dropped stream (api restart, proxy timeout) is reopened this many times in a row at most. */
 const MAX_RECONNECTS = 5;
 
+const orgArg = (context: CommandContext) => orgOf(context.values['org'] as string | undefined, context.usage);
 const runPath = (context: CommandContext) =>
   `/api/orgs/${encodeURIComponent(orgOf(context.values['org'] as string | undefined, context.usage))}/customer-managed-keys/reencryption`;
 
@@ -36,7 +38,7 @@ async function followStream(api: ApiClient, path: string, onBanner: (banner: Run
 async function watch(context: CommandContext): Promise<number> {
   const api = context.api(userToken);
   const path = runPath(context);
-  let banner = await api.get<RunBanner>(path);
+  let banner: RunBanner = await api.call((client) => keysReencryption({ client, path: { org: orgArg(context) } }));
   const { io } = context;
   let lastPrinted = -1;
   const draw = (b: RunBanner) => {
@@ -53,7 +55,7 @@ async function watch(context: CommandContext): Promise<number> {
       if (error instanceof CommandFailed) throw error;
       return undefined; // a dropped connection: read the state and reopen
     });
-    banner = last && last.state !== 'running' ? last : await api.get<RunBanner>(path);
+    banner = last && last.state !== 'running' ? last : await api.call((client) => keysReencryption({ client, path: { org: orgArg(context) } }));
     if (last) reconnects = 0;
   }
   if (io.interactive) io.stderr('\n');
@@ -73,7 +75,7 @@ export const reencryptionCommands: CommandGroup = {
       options: ORG,
       notes: ADMIN_NOTE,
       async run(context) {
-        return { json: await context.api(userToken).get(runPath(context)) };
+        return { json: await context.api(userToken).call((client) => keysReencryption({ client, path: { org: orgArg(context) } })) };
       },
     },
     {
@@ -82,7 +84,7 @@ export const reencryptionCommands: CommandGroup = {
       options: ORG,
       notes: ADMIN_NOTE,
       async run(context) {
-        return { json: await context.api(userToken).post(`${runPath(context)}/retry`, {}) };
+        return { json: await context.api(userToken).call((client) => keysRetry({ client, path: { org: orgArg(context) } })) };
       },
     },
     {

@@ -1,3 +1,4 @@
+import { secretsDecrypt, secretsEncrypt } from '@cmk/api-client';
 import { orgOf, userToken } from '../api-client';
 import { UsageError } from '../errors';
 import type { CommandContext, CommandGroup, OptionSpec } from '../registry';
@@ -14,8 +15,7 @@ async function stdinItems(context: CommandContext): Promise<string[]> {
   return items;
 }
 
-const secretsPath = (context: CommandContext, verb: string) =>
-  `/api/orgs/${encodeURIComponent(orgOf(context.values['org'] as string | undefined, context.usage))}/secrets/${verb}`;
+const orgArg = (context: CommandContext) => orgOf(context.values['org'] as string | undefined, context.usage);
 
 /** `cmk secrets …`: encrypt and decrypt values through the api, reading standard input. */
 export const secretsCommands: CommandGroup = {
@@ -34,7 +34,8 @@ export const secretsCommands: CommandGroup = {
       async run(context) {
         const scope = context.values['scope'];
         if (typeof scope !== 'string' || scope === '') throw new UsageError('--scope is required', context.usage);
-        const result = await context.api(userToken).post<{ ciphertexts: string[] }>(secretsPath(context, 'encrypt'), { scope, values: await stdinItems(context) });
+        const values = await stdinItems(context);
+        const result = await context.api(userToken).call((client) => secretsEncrypt({ client, path: { org: orgArg(context) }, body: { scope, values } }));
         return { json: result, table: () => result.ciphertexts.join('\n') };
       },
     },
@@ -45,7 +46,7 @@ export const secretsCommands: CommandGroup = {
       notes: STDIN_NOTE,
       async run(context) {
         const ciphertexts = (await stdinItems(context)).map((line) => line.trim()).filter((line) => line !== '');
-        const result = await context.api(userToken).post<{ values: string[] }>(secretsPath(context, 'decrypt'), { ciphertexts });
+        const result = await context.api(userToken).call((client) => secretsDecrypt({ client, path: { org: orgArg(context) }, body: { ciphertexts } }));
         return { json: result, table: () => result.values.join('\n') };
       },
     },

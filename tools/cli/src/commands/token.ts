@@ -1,3 +1,4 @@
+import { adminIssueToken, adminRevokeToken } from '@cmk/api-client';
 import { operatorToken } from '../api-client';
 import { UsageError } from '../errors';
 import type { CommandGroup } from '../registry';
@@ -16,7 +17,7 @@ export const tokenCommands: CommandGroup = {
         const role = values['role'];
         // No default on purpose: an admin token by accident is a privilege the operator did not choose.
         if (role !== 'admin' && role !== 'member') throw new UsageError(role === undefined ? '--role is required (admin or member)' : `--role must be admin or member (got "${String(role)}")`, usage);
-        return { json: await api(operatorToken).post(`/api/admin/orgs/${encodeURIComponent(org)}/tokens`, { user, role }) };
+        return { json: await api(operatorToken).call((client) => adminIssueToken({ client, path: { org }, body: { user, role } })) };
       },
     },
     {
@@ -24,7 +25,7 @@ export const tokenCommands: CommandGroup = {
       summary: 'revoke a token (effective within a second)',
       positionals: ['org', 'tokenId'],
       async run({ api, positionals: [org, tokenId] }) {
-        return { json: await api(operatorToken).post(`/api/admin/orgs/${encodeURIComponent(org)}/tokens/${encodeURIComponent(tokenId)}/revoke`, {}) };
+        return { json: await api(operatorToken).call((client) => adminRevokeToken({ client, path: { org, tokenId } })) };
       },
     },
   ],
