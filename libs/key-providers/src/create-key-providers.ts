@@ -10,6 +10,10 @@ import { KmsPlatformKeyProvider } from './platform/kms-platform-provider';
 import { LocalPlatformKeyProvider } from './platform/local-platform-provider';
 import { PlatformMasterKeyring } from './platform/master-keyring';
 import { KeyProviderRegistry } from './registry';
+import { OrgPlatformKeys } from './org-platform/org-platform-keys';
+import type { OrgPlatformKeyStore } from './org-platform/org-key-store';
+import { ORG_KEY_FILE, SqliteOrgKeyStore } from './org-platform/sqlite-org-key-store';
+import { join } from 'node:path';
 import { parseKeyArn } from '@cmk/domain';
 import type { KeyEncryptionProvider } from './port';
 
@@ -21,12 +25,14 @@ export interface KeyProviders {
   readonly verifier: AwsKmsKeyVerifier;
   /** The local keyring when the platform key is local (for rotation tooling); else undefined. */
   readonly platformKeyring: PlatformMasterKeyring | undefined;
+  /** The org platform keys (destroyable, one live generation per org). */
+  readonly orgKeys: OrgPlatformKeys;
   /** Closes keep-alive sockets. */
   close(): void;
 }
 
 /** Composition root of this library: opens key files (creating them on first start) and builds clients. */
-export async function createKeyProviders(config: KeyProvidersConfig): Promise<KeyProviders> {
+export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore?: OrgPlatformKeyStore): Promise<KeyProviders> {
   const tokenTtlSeconds = config.oidcTokenTtlSeconds ?? 300;
   const signingKeys = await OidcSigningKeyStore.open({ dataDir: config.dataDir, tokenTtlSeconds });
   const issuer = new OidcIssuer(signingKeys, {
@@ -50,12 +56,19 @@ export async function createKeyProviders(config: KeyProvidersConfig): Promise<Ke
     platform = new LocalPlatformKeyProvider(platformKeyring);
   }
 
+  // Default: a SQLite file beside the event store's; apps on EventStoreDB pass theirs.
+  const store = orgKeyStore ?? SqliteOrgKeyStore.open(join(config.dataDir, ORG_KEY_FILE));
+  const orgKeys = new OrgPlatformKeys(store, platform);
   return {
     issuer,
     signingKeys,
-    registry: new KeyProviderRegistry(platform, customerKeys),
+    registry: new KeyProviderRegistry(platform, customerKeys, orgKeys),
+    orgKeys,
     verifier: new AwsKmsKeyVerifier(customerKeys),
     platformKeyring,
-    close: () => clients.close(),
+    close: () => {
+      clients.close();
+      void store.close();
+    },
   };
 }

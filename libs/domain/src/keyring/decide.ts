@@ -4,6 +4,7 @@ import type { KeyringCommand } from './commands';
 import { decideAddKey, decideDisableAll, decideDisableKey, decideSetDefault } from './decide-keys';
 import { decideComplete, decideFail, decideProgress, decideRetry } from './decide-runs';
 import type { KeyringEvent } from './events';
+import { decidePlatformKeyDestroyed } from './decide-platform-key';
 import type { KeyringState } from './state';
 
 /**
@@ -36,6 +37,8 @@ export function decide(command: KeyringCommand, state: KeyringState): KeyringEve
       return decideFail(command, state);
     case 'RetryReencryption':
       return decideRetry(command, state);
+    case 'RecordPlatformOrgKeyDestroyed':
+      return decidePlatformKeyDestroyed(command, state);
     default:
       return assertNever(command, 'keyring command');
   }
