@@ -27,6 +27,7 @@ async function main(): Promise<void> {
         redisUrl: config.redisUrl,
         queries: new ReadModelQueries(redis),
         providers: providers.registry,
+        platformKeys: providers.orgKeys,
         settings: config.reencryption,
         logger: fleetLogger,
         workerName: config.workerName,

@@ -12,3 +12,4 @@ export { runFinalize, INCOMPLETE_CODE } from './finalize';
 export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions } from './fleet';
 export { type ProviderSource } from './keyring-access';
 export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';
+export { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder, type ShreddingDependencies } from './platform-key-shredding';

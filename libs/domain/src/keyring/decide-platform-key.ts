@@ -1,12 +1,14 @@
 import { refuse } from '../shared/domain-error';
 import type { RecordPlatformOrgKeyDestroyed } from './commands';
-import { PLATFORM_KEY_ID, type KeyringEvent } from './events';
+import type { KeyringEvent } from './events';
 import type { KeyringState } from './state';
 
 /**
- * Recording that an org platform key generation was destroyed. Only a completed run may allow
- * it, and only while no platform key wraps new data keys: the record must never describe a
- * destruction the rules would not have permitted. Repeats are absorbed by the command's
+ * Recording that an org platform key generation was destroyed. Only a completed run allows it
+ * (the worker destroys just before it appends the completion, while the run still blocks every
+ * key ring change, and records right after). The record follows the act, so it is not refused
+ * for anything that may have changed since (disable-all may already have started). Repeats are
+ * absorbed by the command's
  * idempotency key (one per org and generation), so the decider needs no memory of them.
  */
 export function decidePlatformKeyDestroyed(command: RecordPlatformOrgKeyDestroyed, state: KeyringState): KeyringEvent[] {
@@ -16,9 +18,6 @@ export function decidePlatformKeyDestroyed(command: RecordPlatformOrgKeyDestroye
   }
   if (state.runs[reencryptionId] !== 'completed') {
     throw refuse('REENCRYPTION_NOT_RUNNING', 'Only a completed re-encryption allows destroying the platform key', { reencryptionId });
-  }
-  if (state.defaultKeyId === PLATFORM_KEY_ID) {
-    throw refuse('VALIDATION_FAILED', 'The platform key is the default: it cannot be destroyed', { field: 'defaultKeyId' });
   }
   return [{ type: 'PlatformOrgKeyDestroyed', data: { orgId, generation, reencryptionId }, metadata: command.metadata }];
 }

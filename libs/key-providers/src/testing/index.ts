@@ -1,0 +1,2 @@
+export { startIssuerServer, type IssuerServer } from './serve-oidc-issuer';
+export { orgKeyStoreContract, type OrgKeyStoreContractOptions } from './org-key-store-contract';
