@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createKeyProviders } from '@cmk/key-providers';
+import { createKeyProviders, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, describeEventStore, createAppLogger, loadConfigOrExit, openEventStore, storeIdentity } from '@cmk/runtime';
@@ -33,6 +33,9 @@ async function main(): Promise<void> {
         workerName: config.workerName,
       })
     : undefined;
+  const rewrapLoop = providers
+    ? startOrgKeyRewrapLoop(providers.orgKeys, config.keyProviders.platformRewrapIntervalMs ?? 10_000, new Logger('platform-key'))
+    : undefined;
   logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
 
   let stopping = false;
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
     logger.log(`${signal}: shutting down`);
     // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
     await fleet?.close();
+    await rewrapLoop?.stop();
     await projections?.stop();
     providers?.close();
     await store.close();

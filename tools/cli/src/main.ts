@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
+import { retirePlatformVersion } from './retire-platform';
 
 /**
  * Operator CLI over the admin API:
@@ -10,6 +11,7 @@ import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
  *   npm run cli -- token revoke <org> <tokenId>
  *   npm run cli -- keys rotate-oidc [--activate-after-seconds 3600]
  *   npm run cli -- keys rotate-platform
+ *   npm run cli -- keys retire-platform <version>
  * The `keys` commands act on the key files in CMK_DATA_DIR (run them where the api runs; every
  * replica sharing the directory picks the change up). Reads `CMK_API_URL` (default http://127.0.0.1:3000) and `CMK_OPERATOR_TOKEN` (default: the
  * token `npm start` wrote to `<CMK_DATA_DIR>/operator-token`).
@@ -20,7 +22,8 @@ const USAGE = `usage:
   cli token issue <org> <user> [--role admin|member]
   cli token revoke <org> <tokenId>
   cli keys rotate-oidc [--activate-after-seconds N]   (publish a new OIDC signing key now, sign with it after N s)
-  cli keys rotate-platform                            (add a platform master key version; old versions still unwrap)`;
+  cli keys rotate-platform                            (add a platform master key version; the worker rewraps org platform keys to it)
+  cli keys retire-platform <version>                  (remove an old version once nothing depends on it; refuses naming what does)`;
 
 const dataDir = () => resolve(process.env['CMK_DATA_DIR'] ?? './.data');
 
@@ -72,6 +75,10 @@ async function main(args: string[]): Promise<unknown> {
     if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new Error('CMK_PLATFORM_MASTER_KEY is set: rotate by adding a version there (1:<b64>,2:<b64>)');
     const keyring = await PlatformMasterKeyring.open({ dataDir: dataDir() });
     return { version: await keyring.rotate() };
+  }
+  if (noun === 'keys' && verb === 'retire-platform' && positional[0]) {
+    if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new Error('CMK_PLATFORM_MASTER_KEY is set: retire a version by removing it there');
+    return retirePlatformVersion(dataDir(), Number(positional[0]), process.env['EVENTSTORE_URL']);
   }
   throw new Error(USAGE);
 }

@@ -32,6 +32,12 @@ export interface DestroyedOrgKey {
 
 export type OrgKeyRecord = LiveOrgKey | DestroyedOrgKey;
 
+export interface OrgKeyRef {
+  readonly orgId: string;
+  readonly generation: number;
+  readonly kekRef: string;
+}
+
 export interface NewOrgKey {
   readonly orgId: string;
   readonly generation: number;
@@ -56,7 +62,11 @@ export interface OrgPlatformKeyStore {
   destroy(orgId: string, generation: number, destroyedAt: string): Promise<void>;
   /** Master key rotation: the same org key wrapped anew. `false` when the generation is not live. */
   rewrap(orgId: string, generation: number, wrapped: Buffer, kekRef: string): Promise<boolean>;
-  /** Live generations wrapped by `kekRef` (what still depends on a master key version). */
-  liveWrappedBy(kekRef: string): Promise<Array<{ orgId: string; generation: number }>>;
+  /**
+   * Every live generation of every org with the master key that wraps it (no key bytes): what
+   * master rotation rewraps and what still depends on a master key version. Org keys are few
+   * (one live per org), so this is a full list.
+   */
+  listLive(): Promise<OrgKeyRef[]>;
   close(): Promise<void>;
 }

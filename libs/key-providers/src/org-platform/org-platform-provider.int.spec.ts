@@ -84,11 +84,11 @@ describe('OrgPlatformKeyProvider (org platform keys over the local master keyrin
     const keys = keysOf();
     const acme = new OrgPlatformKeyProvider('acme', keys);
     const generated = await acme.generateDataKey({ org: 'acme', dataKey: 'dk1' });
-    expect(await keys.store.liveWrappedBy('platform:v1')).toEqual([{ orgId: 'acme', generation: 1 }]);
+    expect(await keys.store.listLive()).toEqual([{ orgId: 'acme', generation: 1, kekRef: 'platform:v1' }]);
     await keyring.rotate();
     expect(await keys.rewrapToCurrentMaster('acme', 1)).toBe(true);
     expect(await keys.rewrapToCurrentMaster('acme', 1)).toBe(false);
-    expect(await keys.store.liveWrappedBy('platform:v1')).toEqual([]);
+    expect(await keys.store.listLive()).toEqual([{ orgId: 'acme', generation: 1, kekRef: 'platform:v2' }]);
     expect(await new OrgPlatformKeyProvider('acme', keysOf()).unwrap(generated.wrapped, { org: 'acme', dataKey: 'dk1' })).toEqual(generated.plaintext);
   });
 });

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import type { NewOrgKey, OrgKeyRecord, OrgPlatformKeyStore } from './org-key-store';
+import type { NewOrgKey, OrgKeyRecord, OrgKeyRef, OrgPlatformKeyStore } from './org-key-store';
 
 /** The file beside the event store in the data directory. */
 export const ORG_KEY_FILE = 'org-platform-keys.sqlite';
@@ -75,9 +75,9 @@ export class SqliteOrgKeyStore implements OrgPlatformKeyStore {
     return result.changes === 1;
   }
 
-  async liveWrappedBy(kekRef: string): Promise<Array<{ orgId: string; generation: number }>> {
-    const rows = this.db.prepare('SELECT org_id, generation FROM org_platform_keys WHERE kek_ref = ? AND destroyed_at IS NULL ORDER BY org_id, generation').all(kekRef) as Row[];
-    return rows.map((row) => ({ orgId: row.org_id, generation: row.generation }));
+  async listLive(): Promise<OrgKeyRef[]> {
+    const rows = this.db.prepare('SELECT org_id, generation, kek_ref FROM org_platform_keys WHERE destroyed_at IS NULL ORDER BY org_id, generation').all() as Row[];
+    return rows.map((row) => ({ orgId: row.org_id, generation: row.generation, kekRef: row.kek_ref ?? '' }));
   }
 
   async close(): Promise<void> {

@@ -52,21 +52,27 @@ export function orgKeyStoreContract(options: OrgKeyStoreContractOptions): void {
     await store.destroy('acme', 1, at(6));
     expect(await store.get('acme', 1)).toEqual({ status: 'destroyed', orgId: 'acme', generation: 1, destroyedAt: at(5) });
     expect(await store.create({ orgId: 'acme', generation: 1, wrapped: randomBytes(60), kekRef: 'platform:v1', createdAt: at(7) })).toBe(false);
-    expect(await store.liveWrappedBy('platform:v1')).toEqual([]);
+    expect(await store.listLive()).toEqual([]);
     if (options.rawBytes) expect((await options.rawBytes()).includes(wrapped)).toBe(false);
   });
 
-  it('rewraps a live generation (master rotation) and reports what depends on each master version', async () => {
+  it('rewraps a live generation (master rotation) and lists the live generations with their master key', async () => {
     const old = randomBytes(60);
     await store.create({ orgId: 'acme', generation: 1, wrapped: old, kekRef: 'platform:v1', createdAt: at(1) });
     await store.create({ orgId: 'beta', generation: 1, wrapped: randomBytes(60), kekRef: 'platform:v1', createdAt: at(1) });
-    expect(await store.liveWrappedBy('platform:v1')).toEqual([{ orgId: 'acme', generation: 1 }, { orgId: 'beta', generation: 1 }]);
+    expect(await store.listLive()).toEqual([
+      { orgId: 'acme', generation: 1, kekRef: 'platform:v1' },
+      { orgId: 'beta', generation: 1, kekRef: 'platform:v1' },
+    ]);
     const renewed = randomBytes(60);
     expect(await store.rewrap('acme', 1, renewed, 'platform:v2')).toBe(true);
     expect(await store.get('acme', 1)).toMatchObject({ status: 'live', wrapped: renewed, kekRef: 'platform:v2' });
-    expect(await store.liveWrappedBy('platform:v1')).toEqual([{ orgId: 'beta', generation: 1 }]);
+    expect(await store.listLive()).toEqual([
+      { orgId: 'acme', generation: 1, kekRef: 'platform:v2' },
+      { orgId: 'beta', generation: 1, kekRef: 'platform:v1' },
+    ]);
     await store.destroy('beta', 1, at(3));
     expect(await store.rewrap('beta', 1, randomBytes(60), 'platform:v2')).toBe(false);
-    expect(await store.liveWrappedBy('platform:v1')).toEqual([]);
+    expect(await store.listLive()).toEqual([{ orgId: 'acme', generation: 1, kekRef: 'platform:v2' }]);
   });
 }
