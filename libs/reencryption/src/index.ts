@@ -13,3 +13,4 @@ export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions }
 export { type ProviderSource } from './keyring-access';
 export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';
 export { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder, type ShreddingDependencies } from './platform-key-shredding';
+export { migrateLegacyPlatformDataKeys, isLegacyPlatformWrap, PLATFORM_MIGRATION_ID, type PlatformMigrationProgress, type PlatformMigrationOptions } from './platform-migration';

@@ -3,6 +3,7 @@ import type { Decider } from '../shared/decider';
 import { refuse } from '../shared/domain-error';
 import type { DataKeyCommand, IssueDataKey, RewrapDataKey } from './commands';
 import type { DataKeyEvent } from './events';
+import { decideUpgradePlatformWrapping } from './decide-upgrade';
 
 export interface Wrapping {
   /** `platform` or a CMK id. */
@@ -98,6 +99,8 @@ export function decide(command: DataKeyCommand, state: DataKeyState): DataKeyEve
   switch (command.type) {
     case 'IssueDataKey':
       return issue(command, state);
+    case 'UpgradePlatformWrapping':
+      return decideUpgradePlatformWrapping(command, state);
     case 'RewrapDataKey':
       return rewrap(command, state);
     default:
