@@ -213,9 +213,19 @@ describe('AWS KMS through STS web identity, against the emulator (real SDK over 
       await expect(envProviders.verifier.verify({ orgId: org, roleArn, keyArn })).resolves.toEqual({ resolvedKeyArn: keyArn });
       const platform = envProviders.registry.providerFor({ orgId: org, wrappedBy: 'platform' });
       const generated = await platform.generateDataKey({ org, dataKey: 'dk-p' });
-      expect(generated.kekRef).toBe(platformKey);
+      // The data key is under the org's platform key; the KMS key wraps that org key (one Encrypt).
+      expect(generated.kekRef).toBe('platform-org:g1');
+      expect((await envProviders.orgKeys.store.listLive()).filter((k) => k.orgId === org)).toEqual([{ orgId: org, generation: 1, kekRef: platformKey }]);
       expect(await platform.unwrap(generated.wrapped, { org, dataKey: 'dk-p' })).toEqual(generated.plaintext);
-      expect(emulator.stats().byKeyArn[platformKey]).toBe(2);
+      expect(emulator.stats().byKeyArn[platformKey]).toBe(1);
+      // Another process (no cached org key) opens the org key with one KMS Decrypt.
+      const other = await createKeyProviders({ dataDir, publicUrl: server.publicUrl, platformKmsKeyArn: platformKey });
+      try {
+        expect(await other.registry.providerFor({ orgId: org, wrappedBy: 'platform' }).unwrap(generated.wrapped, { org, dataKey: 'dk-p' })).toEqual(generated.plaintext);
+        expect(emulator.stats().byKeyArn[platformKey]).toBe(2);
+      } finally {
+        other.close();
+      }
     } finally {
       process.env = saved;
       envProviders.close();
