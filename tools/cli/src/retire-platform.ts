@@ -14,6 +14,8 @@ export async function retirePlatformVersion(dataDir: string, version: number, ev
   if (!Number.isInteger(version) || version < 1) throw new Error('usage: cli keys retire-platform <version> (a whole number)');
   const keyring = await PlatformMasterKeyring.open({ dataDir });
   if (!keyring.versionNumbers().includes(version)) throw new Error(`Platform key version ${version} is not in the keyring (versions: ${keyring.versionNumbers().join(', ')})`);
+  const versions = keyring.versionNumbers();
+  if (versions[versions.length - 1] === version) throw new Error(`Platform key version ${version} is the newest (it wraps everything new): rotate first`);
   const kekRef = platformKekRef(version);
   const orgKeys = SqliteOrgKeyStore.open(join(dataDir, ORG_KEY_FILE));
   const store = eventStoreUrl ? await openEsdbEventStore({ url: eventStoreUrl }) : await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
