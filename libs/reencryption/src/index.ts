@@ -10,7 +10,7 @@ export { startDispatcher, type Dispatcher, type DispatcherOptions, type FleetLog
 export { runPlan } from './plan';
 export { runFinalize, INCOMPLETE_CODE } from './finalize';
 export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions } from './fleet';
-export { type ProviderSource } from './keyring-access';
+export { type ProviderSource } from './rewrap-batch';
 export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';
 export { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder, type ShreddingDependencies } from './platform-key-shredding';
 export { migrateLegacyPlatformDataKeys, isLegacyPlatformWrap, PLATFORM_MIGRATION_ID, type PlatformMigrationProgress, type PlatformMigrationOptions } from './platform-migration';

@@ -1,8 +1,7 @@
-import { keyringStream, PLATFORM_KEY_ID, type EventMetadata, type KeyringState } from '@cmk/domain';
+import { keyringCodec, keyringDecider, keyringStream, PLATFORM_KEY_ID, type EventMetadata, type KeyringState } from '@cmk/domain';
 import { handleCommand, requestFingerprint } from '@cmk/application';
 import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
-import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider } from '@cmk/domain';
 
 /** What shredding needs from the org platform keys (`OrgPlatformKeys` fits). */
 export interface PlatformKeyShredder {
@@ -16,8 +15,6 @@ export interface ShreddingDependencies {
   readonly platformKeys: PlatformKeyShredder;
   readonly indexWaitMs: number;
 }
-
-const codec = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };
 
 /**
  * Crypto-shredding, step 1 (just before a run is completed, while the running run still blocks
@@ -57,7 +54,7 @@ export async function recordDestroyedPlatformKeys(deps: ShreddingDependencies, o
       deps.store,
       keyringStream(orgId),
       keyringDecider,
-      codec,
+      keyringCodec,
       { type: 'RecordPlatformOrgKeyDestroyed', data: { orgId, generation, reencryptionId }, metadata },
       // One record per generation, whichever run's finalize gets there (the first one's id stays).
       { idempotencyKey: `platform-org-key-destroyed-g${generation}`, fingerprint: requestFingerprint('RecordPlatformOrgKeyDestroyed', { generation }) },

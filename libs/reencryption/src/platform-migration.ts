@@ -1,10 +1,9 @@
-import { dataKeyDecider, dataKeyStream, decodeDataKeyEvent, encodeDataKeyEvent, PLATFORM_KEY_ID, type DataKeyState, type EventMetadata } from '@cmk/domain';
-import { fold, handleCommand } from '@cmk/application';
+import { dataKeyCodec, dataKeyDecider, dataKeyStream, decodeDataKeyEvent, PLATFORM_KEY_ID, type DataKeyState, type EventMetadata } from '@cmk/domain';
+import { handleCommand, stateOf } from '@cmk/application';
 import type { EventStore } from '@cmk/eventstore';
 import { generationOfKekRef } from '@cmk/key-providers';
-import { readKeyring, type ProviderSource } from './keyring-access';
-
-const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
+import type { ProviderSource } from './rewrap-batch';
+import { readKeyring } from './run-keyring';
 
 /** The id recorded as `reencryptionId` on the migration's `DataKeyRewrapped` events. */
 export const PLATFORM_MIGRATION_ID = 'platform-org-keys';
@@ -77,7 +76,7 @@ async function legacyDataKeys(store: EventStore): Promise<string[]> {
 
 async function migrateOne(store: EventStore, providers: ProviderSource, dataKeyId: string): Promise<'migrated' | 'skipped'> {
   const recorded = await store.readStream(dataKeyStream(dataKeyId));
-  const state = fold(recorded, dataKeyDecider, codec);
+  const { state } = stateOf(recorded, dataKeyDecider, dataKeyCodec);
   if (state.status !== 'issued' || !isLegacyPlatformWrap(state)) return 'skipped';
   // A running re-encryption of the org pages its index; leave its keys alone (a first-key run
   // moves them anyway, and the next start of a worker migrates what is left).
@@ -92,7 +91,7 @@ async function migrateOne(store: EventStore, providers: ProviderSource, dataKeyI
       store,
       dataKeyStream(dataKeyId),
       dataKeyDecider,
-      codec,
+      dataKeyCodec,
       {
         type: 'UpgradePlatformWrapping',
         data: { orgId: state.orgId, dataKeyId, fromKekRef: state.kekRef, kekRef: upgraded.kekRef, wrapped: upgraded.wrapped.toString('base64'), migrationId: PLATFORM_MIGRATION_ID },

@@ -1,11 +1,9 @@
-import { activeKeyForNewDataKeys, dataKeyDecider, dataKeyStream, decodeDataKeyEvent, encodeDataKeyEvent, findKey, PLATFORM_KEY_ID, type EventMetadata } from '@cmk/domain';
+import { activeKeyForNewDataKeys, dataKeyCodec, dataKeyDecider, dataKeyStream, findKey, PLATFORM_KEY_ID, type EventMetadata, type KeyringState } from '@cmk/domain';
 import { handleCommand } from '@cmk/application';
 import type { EventStore } from '@cmk/eventstore';
-import type { KeyProviderRegistry, ProviderRequest } from '@cmk/key-providers';
+import { providerRequestFor, type KeyProviderRegistry, type ProviderRequest } from '@cmk/key-providers';
 import { secretsError } from './errors';
-import { providerRequestOf, type KeyringReader } from './keyring-reader';
-
-const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
+import type { KeyringReader } from './keyring-reader';
 
 /**
  * The run id recorded on a `DataKeyRewrapped` made by the data key's own issuer, not by a run.
@@ -59,7 +57,7 @@ export class StrandedKeyGuard {
     }
     const target = targetOf(orgId, state, current);
     const moved = await this.providers.providerFor(target).wrap(plaintext, { org: orgId, dataKey: dataKeyId });
-    await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, codec, {
+    await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, dataKeyCodec, {
       type: 'RewrapDataKey',
       data: { orgId, dataKeyId, reencryptionId: ISSUER_MOVE, sources: [wrappedBy], to: current, kekRef: moved.kekRef, wrapped: moved.wrapped.toString('base64') },
       metadata,
@@ -67,9 +65,8 @@ export class StrandedKeyGuard {
   }
 }
 
-function targetOf(orgId: string, state: Parameters<typeof findKey>[0], keyId: string): ProviderRequest {
-  if (keyId === PLATFORM_KEY_ID) return { orgId, wrappedBy: keyId };
+function targetOf(orgId: string, state: KeyringState, keyId: string): ProviderRequest {
   const key = findKey(state, keyId);
-  if (!key || key.status !== 'active') throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} cannot wrap data keys`, { keyId });
-  return providerRequestOf(orgId, key);
+  if (keyId !== PLATFORM_KEY_ID && key?.status !== 'active') throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} cannot wrap data keys`, { keyId });
+  return providerRequestFor(state, orgId, keyId);
 }

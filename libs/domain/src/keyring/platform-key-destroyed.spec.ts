@@ -1,6 +1,5 @@
-import { keyringDecider } from './queries';
-import { specFor, meta } from '../testing/given-when-then';
-import { allKeysDisabled, defaultChanged, failed, firstKeyDone, keyAdded, ORG, started } from '../testing/keyring-fixtures';
+import { keyringDecider } from './decide';
+import { specFor, meta, allKeysDisabled, defaultChanged, failed, firstKeyDone, keyAdded, ORG, started } from '@cmk/domain/testing';
 import type { RecordPlatformOrgKeyDestroyed } from './commands';
 import type { KeyringEvent } from './events';
 import { decodeKeyringEvent, encodeKeyringEvent } from './codec';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { orgKeyStoreContract } from '../testing/org-key-store-contract';
+import { orgKeyStoreContract } from '@cmk/key-providers/testing';
 import { ORG_KEY_FILE, SqliteOrgKeyStore } from './sqlite-org-key-store';
 
 describe('SqliteOrgKeyStore', () => {

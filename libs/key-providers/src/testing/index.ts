@@ -1,2 +1,0 @@
-export { startIssuerServer, type IssuerServer } from './serve-oidc-issuer';
-export { orgKeyStoreContract, type OrgKeyStoreContractOptions } from './org-key-store-contract';
