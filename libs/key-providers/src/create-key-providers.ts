@@ -45,12 +45,27 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
 
   let platform: KeyEncryptionProvider;
   let platformKeyring: PlatformMasterKeyring | undefined;
+  let previousPlatformKey: ((kekRef: string) => KeyEncryptionProvider | undefined) | undefined;
   const kmsKeyArn = config.platformKmsKeyArn;
   if (kmsKeyArn !== undefined) {
     const region = parseKeyArn(kmsKeyArn)?.region ?? 'us-east-1';
     // Ambient credentials: the SDK's default chain (env, web identity, ECS, instance profile).
     const calls = new KmsCalls({ client: () => clients.kmsClient(`platform\n${region}`, region) }, undefined, config.throttleRetry);
     platform = new KmsPlatformKeyProvider(kmsKeyArn, calls);
+    // After CMK_PLATFORM_KMS_KEY_ARN changes, org keys wrapped by the previous KMS key are opened
+    // with that key (same ambient credentials, same region) until the worker has rewrapped them.
+    const previous = new Map<string, KeyEncryptionProvider>();
+    previousPlatformKey = (kekRef) => {
+      const arn = parseKeyArn(kekRef);
+      if (kekRef === kmsKeyArn || arn?.kind !== 'key') return undefined;
+      let provider = previous.get(kekRef);
+      if (!provider) {
+        const previousCalls = new KmsCalls({ client: () => clients.kmsClient(`platform\n${arn.region}`, arn.region) }, undefined, config.throttleRetry);
+        provider = new KmsPlatformKeyProvider(kekRef, previousCalls);
+        previous.set(kekRef, provider);
+      }
+      return provider;
+    };
   } else {
     platformKeyring = await PlatformMasterKeyring.open({ dataDir: config.dataDir, fromEnv: config.platformMasterKey });
     platform = new LocalPlatformKeyProvider(platformKeyring);
@@ -58,7 +73,7 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
 
   // Default: a SQLite file beside the event store's; apps on EventStoreDB pass theirs.
   const store = orgKeyStore ?? SqliteOrgKeyStore.open(join(config.dataDir, ORG_KEY_FILE));
-  const orgKeys = new OrgPlatformKeys(store, platform);
+  const orgKeys = new OrgPlatformKeys(store, platform, { masterFor: previousPlatformKey });
   return {
     issuer,
     signingKeys,

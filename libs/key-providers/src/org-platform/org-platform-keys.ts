@@ -19,6 +19,12 @@ export interface OrgPlatformKeysOptions {
    */
   readonly cacheTtlMs?: number;
   readonly now?: () => Date;
+  /**
+   * The master key that opens an org key wrapped under `kekRef` when it is not the current one
+   * (a previous KMS platform key after `CMK_PLATFORM_KMS_KEY_ARN` changed); undefined → `master`.
+   * The local keyring needs none: it opens every version it still holds.
+   */
+  readonly masterFor?: (kekRef: string) => KeyEncryptionProvider | undefined;
 }
 
 /** An org key in plaintext, for one synchronous AES operation. The caller must not keep it. */
@@ -35,6 +41,7 @@ export interface OrgKey {
 export class OrgPlatformKeys {
   private readonly cache: LRUCache<string, Buffer>;
   private readonly now: () => Date;
+  private readonly masterFor: (kekRef: string) => KeyEncryptionProvider | undefined;
 
   constructor(
     readonly store: OrgPlatformKeyStore,
@@ -43,6 +50,7 @@ export class OrgPlatformKeys {
     options: OrgPlatformKeysOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.masterFor = options.masterFor ?? (() => undefined);
     this.cache = new LRUCache({ max: 10_000, ttl: options.cacheTtlMs ?? 5_000, dispose: (key) => key.fill(0) });
   }
 
@@ -113,7 +121,7 @@ export class OrgPlatformKeys {
   }
 
   private unwrapRecord(record: OrgKeyRecord & { status: 'live' }): Promise<Buffer> {
-    return this.master.unwrap(record.wrapped, orgKeyContext(record.orgId, record.generation));
+    return (this.masterFor(record.kekRef) ?? this.master).unwrap(record.wrapped, orgKeyContext(record.orgId, record.generation));
   }
 }
 
