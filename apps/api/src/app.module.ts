@@ -13,6 +13,7 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -38,6 +39,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         KeysModule.register({ keyVerifier: options.keyVerifier }),
+        ConsoleApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

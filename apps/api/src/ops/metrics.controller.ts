@@ -1,3 +1,4 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
@@ -11,6 +12,7 @@ import { API_CONFIG, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
 import { matchesAny, presentedSecret } from './operator-credentials';
 import type { OpsModuleOptions } from './ops-options';
 import type { OpsQueues } from './ops-queues';
+import { ApiErrors } from '../openapi/error-responses';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 
@@ -57,6 +59,12 @@ export class MetricsController {
     });
   }
 
+  @ApiTags('operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'Operator token or `CMK_METRICS_TOKEN`.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('UNAUTHENTICATED')
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(@Req() request: Request): Promise<string> {
