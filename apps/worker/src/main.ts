@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { createKeyProviders } from '@cmk/key-providers';
+import { createKeyProviders, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
+import { fleetKeys, migrateLegacyPlatformDataKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { formatPosition, withTimedAppends } from '@cmk/eventstore';
 import { claimRedisForStore, createRedis, describeEventStore, createRootLogger, loadConfigOrExit, nestLoggerOver, openEventStore, storeIdentity } from '@cmk/runtime';
 import { loadWorkerConfig } from './config';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
         redisUrl: config.redisUrl,
         queries: new ReadModelQueries(redis),
         providers: providers.registry,
+        platformKeys: providers.orgKeys,
         settings: config.reencryption,
         logger: fleetLogger,
         workerName: config.workerName,
@@ -50,6 +51,18 @@ async function main(): Promise<void> {
           },
         });
   if (probes) logger.log(`probes on http://${config.httpHost}:${probes.port} (/healthz, /readyz, /metrics)`);
+  const rewrapLoop = providers
+    ? startOrgKeyRewrapLoop(providers.orgKeys, config.keyProviders.platformRewrapIntervalMs ?? 10_000, new Logger('platform-key'))
+    : undefined;
+  // Data keys written before org platform keys: moved under them in the background (idempotent).
+  const platformLog = new Logger('platform-key');
+  const migration = providers
+    ? migrateLegacyPlatformDataKeys(store, providers.registry, {
+        onProgress: (p) => {
+          if (p.total > 0) platformLog.log(`migration to org platform keys: ${p.migrated + p.skipped + p.failed}/${p.total} (migrated ${p.migrated}, skipped ${p.skipped}, failed ${p.failed})`);
+        },
+      }).catch((error: unknown) => platformLog.warn(`migration to org platform keys stopped (resumes at the next start): ${error instanceof Error ? error.message : String(error)}`))
+    : undefined;
   logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
 
   let stopping = false;
@@ -59,6 +72,8 @@ async function main(): Promise<void> {
     logger.log(`${signal}: shutting down`);
     // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
     await fleet?.close();
+    await rewrapLoop?.stop();
+    await Promise.race([migration, new Promise((done) => setTimeout(done, 5_000).unref())]);
     await probes?.close();
     await projections?.stop();
     providers?.close();
