@@ -8,7 +8,8 @@ import { E2eEnvironment, type DemoKey } from './e2e-environment';
 import { SqliteTampering } from './audit-tampering';
 
 const run = promisify(execFile);
-const CLI = resolve(__dirname, '../../../dist/tools/cli/src/main.js');
+/** The package's `cmk` bin (it runs the built CLI in dist/). */
+const CLI = resolve(__dirname, '../../../bin/cmk.js');
 const ORG = 'audited';
 const cmk = `/api/orgs/${ORG}/customer-managed-keys`;
 const addBody = (name: string, key: DemoKey) => ({ name, type: 'aws_kms', awsKms: { roleArn: key.roleArn, keyArn: key.keyArn } });

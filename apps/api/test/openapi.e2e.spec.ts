@@ -41,7 +41,9 @@ describe('OpenAPI document', () => {
       const registered = router.stack
         .filter((layer) => layer.route)
         .flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`))
-        .filter((route) => !route.startsWith('head '));
+        .filter((route) => !route.startsWith('head '))
+        // Nest mounts route-less middleware (the request logger) as a catch-all layer per method: not an endpoint.
+        .filter((route) => !route.endsWith(' {/*splat}'));
       const documented = new Set(Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`)));
       expect(registered.length).toBeGreaterThan(20);
       expect(registered.filter((route) => !documented.has(route) && !route.includes('/api/docs') && !route.includes('/api/openapi'))).toEqual([]);

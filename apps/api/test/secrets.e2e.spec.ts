@@ -124,7 +124,8 @@ describe('secrets over HTTP (api process, SQLite, real Redis, KMS emulator)', ()
     };
 
     await encryptStep('before-cmk');
-    expect((await issued(org, 'before-cmk')).data).toMatchObject({ wrappedBy: 'platform', kekRef: expect.stringMatching(/^platform:v\d+$/) });
+    // Under the org's own platform key (generation 1), which the platform master key wraps.
+    expect((await issued(org, 'before-cmk')).data).toMatchObject({ wrappedBy: 'platform', kekRef: expect.stringMatching(/^platform-org:g\d+$/) });
 
     const first = env.demoKey(org);
     const added = await admin.post<{ key: { id: string }; reencryptionId: string }>(cmk(org), addBody('First', first));
@@ -201,8 +202,7 @@ describe('secrets over HTTP (api process, SQLite, real Redis, KMS emulator)', ()
       } finally {
         db.close();
       }
-      for (const suffix of ['', '-wal']) {
-        const file = join(env.dataDir, `events.sqlite${suffix}`);
+      for (const file of ['events.sqlite', 'events.sqlite-wal', 'org-platform-keys.sqlite', 'org-platform-keys.sqlite-wal'].map((name) => join(env.dataDir, name))) {
         if (existsSync(file)) haystacks.push(readFileSync(file));
       }
       haystacks.push(await dumpRedis(env.redis.url));

@@ -16,6 +16,14 @@ export interface WorkerConfig extends CommonConfig {
   readonly runAuditChain: boolean;
   /** `CMK_AUDIT_DIGEST_INTERVAL_SECONDS`, default 3 600: how often unsigned links get a signed digest. */
   readonly auditDigestIntervalSeconds: number;
+  /**
+   * `CMK_WORKER_HTTP_PORT`, default unset (no port): `/healthz`, `/readyz` and `/metrics` for
+   * an orchestrator and Prometheus. Listens on `HOST` (default `127.0.0.1`).
+   */
+  readonly httpPort: number | undefined;
+  readonly httpHost: string;
+  /** `CMK_METRICS_TOKEN`: when set, the worker's `/metrics` requires it as a bearer token. */
+  readonly metricsToken: string | undefined;
   readonly reencryption: ReencryptionSettings;
 }
 
@@ -32,6 +40,9 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl }),
     runAuditChain: reader.oneOf('CMK_RUN_AUDIT_CHAIN', 'true', ['true', 'false'] as const) === 'true',
     auditDigestIntervalSeconds: reader.int('CMK_AUDIT_DIGEST_INTERVAL_SECONDS', 3600, 1, 86_400),
+    httpPort: reader.optional('CMK_WORKER_HTTP_PORT') === undefined ? undefined : reader.int('CMK_WORKER_HTTP_PORT', 0, 0, 65_535),
+    httpHost: reader.string('HOST', '127.0.0.1'),
+    metricsToken: reader.optional('CMK_METRICS_TOKEN'),
     reencryption: readReencryptionSettings(reader),
   };
   reader.check();

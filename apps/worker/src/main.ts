@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { AUDIT_CHECKPOINT_KEY, AuditChainer, DigestKeyArchive, oidcDigestSigner, redisChainerCheckpoint } from '@cmk/audit';
-import { createKeyProviders, OidcSigningKeyStore } from '@cmk/key-providers';
+import { createKeyProviders, OidcSigningKeyStore, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
-import { claimRedisForStore, createRedis, describeEventStore, createAppLogger, loadConfigOrExit, openEventStore, storeIdentity } from '@cmk/runtime';
+import { fleetKeys, migrateLegacyPlatformDataKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
+import { formatPosition, withTimedAppends } from '@cmk/eventstore';
+import { claimRedisForStore, createRedis, describeEventStore, createRootLogger, loadConfigOrExit, nestLoggerOver, openEventStore, storeIdentity } from '@cmk/runtime';
 import { loadWorkerConfig } from './config';
+import { startProbeServer } from './probe-server';
+import { WorkerMetrics } from './worker-metrics';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
@@ -16,8 +19,9 @@ const auditLogger = new Logger('audit-chain');
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadWorkerConfig());
-  Logger.overrideLogger(createAppLogger(config));
-  const store = await openEventStore(config);
+  Logger.overrideLogger(nestLoggerOver(createRootLogger(config)));
+  const metrics = new WorkerMetrics(config.workerName);
+  const store = withTimedAppends(await openEventStore(config), metrics.observeAppend);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
   await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
         redisUrl: config.redisUrl,
         queries: new ReadModelQueries(redis),
         providers: providers.registry,
+        platformKeys: providers.orgKeys,
         settings: config.reencryption,
         logger: fleetLogger,
         workerName: config.workerName,
@@ -44,6 +49,32 @@ async function main(): Promise<void> {
         logger: auditLogger,
       }).start()
     : undefined;
+  const probes =
+    config.httpPort === undefined
+      ? undefined
+      : await startProbeServer({
+          host: config.httpHost,
+          port: config.httpPort,
+          registry: metrics.registry,
+          metricsToken: config.metricsToken,
+          checks: {
+            eventStore: async () => formatPosition(await store.headPosition()),
+            redis: () => redis.ping(),
+          },
+        });
+  if (probes) logger.log(`probes on http://${config.httpHost}:${probes.port} (/healthz, /readyz, /metrics)`);
+  const rewrapLoop = providers
+    ? startOrgKeyRewrapLoop(providers.orgKeys, config.keyProviders.platformRewrapIntervalMs ?? 10_000, new Logger('platform-key'))
+    : undefined;
+  // Data keys written before org platform keys: moved under them in the background (idempotent).
+  const platformLog = new Logger('platform-key');
+  const migration = providers
+    ? migrateLegacyPlatformDataKeys(store, providers.registry, {
+        onProgress: (p) => {
+          if (p.total > 0) platformLog.log(`migration to org platform keys: ${p.migrated + p.skipped + p.failed}/${p.total} (migrated ${p.migrated}, skipped ${p.skipped}, failed ${p.failed})`);
+        },
+      }).catch((error: unknown) => platformLog.warn(`migration to org platform keys stopped (resumes at the next start): ${error instanceof Error ? error.message : String(error)}`))
+    : undefined;
   logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
 
   let stopping = false;
@@ -53,6 +84,9 @@ async function main(): Promise<void> {
     logger.log(`${signal}: shutting down`);
     // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
     await fleet?.close();
+    await rewrapLoop?.stop();
+    await Promise.race([migration, new Promise((done) => setTimeout(done, 5_000).unref())]);
+    await probes?.close();
     await projections?.stop();
     await chainer?.stop();
     providers?.close();

@@ -21,6 +21,11 @@ export interface KeyProvidersConfig {
   readonly aws?: AwsClientOptions;
   readonly sessions?: WebIdentityCredentialOptions;
   readonly throttleRetry?: ThrottleRetryOptions;
+  /**
+   * `CMK_PLATFORM_REWRAP_INTERVAL_MS`, default 10 000: how often the worker rewraps org platform
+   * keys still under an older platform master key version (after `keys rotate-platform`).
+   */
+  readonly platformRewrapIntervalMs?: number;
 }
 
 /**
@@ -49,5 +54,6 @@ export function readKeyProvidersConfig(reader: EnvReader, base: { dataDir: strin
     },
     sessions: { sessionDurationSeconds: reader.int('CMK_KMS_SESSION_SECONDS', 3600, 900, 43_200) },
     throttleRetry: { retries: reader.int('CMK_KMS_THROTTLE_RETRIES', 3, 0, 20) },
+    platformRewrapIntervalMs: reader.int('CMK_PLATFORM_REWRAP_INTERVAL_MS', 10_000, 100, 3_600_000),
   };
 }

@@ -15,3 +15,9 @@ export { OidcSigningKeyStore, SIGNING_KEY_FILE, SIGNING_ALG, type PublicJwk, typ
 export { OidcIssuer, type OidcIssuerOptions, type TrustExpectations, type OpenIdConfiguration } from './oidc/oidc-issuer';
 export { readKeyProvidersConfig, type KeyProvidersConfig } from './config';
 export { createKeyProviders, type KeyProviders } from './create-key-providers';
+export type { OrgPlatformKeyStore, OrgKeyRecord, OrgKeyRef, LiveOrgKey, DestroyedOrgKey, NewOrgKey } from './org-platform/org-key-store';
+export { rewrapOrgKeysToCurrentMaster, describeDependents, startOrgKeyRewrapLoop, type MasterKeyDependents, type RewrapLoop } from './org-platform/master-rotation';
+export { SqliteOrgKeyStore, ORG_KEY_FILE } from './org-platform/sqlite-org-key-store';
+export { EsdbOrgKeyStore } from './org-platform/esdb-org-key-store';
+export { OrgPlatformKeys, orgKeyContext, type OrgPlatformKeysOptions } from './org-platform/org-platform-keys';
+export { OrgPlatformKeyProvider, orgPlatformKekRef, generationOfKekRef, isOrgPlatformWrapped } from './org-platform/org-platform-provider';

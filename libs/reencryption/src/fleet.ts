@@ -9,6 +9,7 @@ import { startDispatcher, type Dispatcher, type FleetLogger } from './dispatcher
 import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
 import type { ProviderSource } from './rewrap-batch';
+import type { PlatformKeyShredder } from './platform-key-shredding';
 import { KmsRateLimiter } from './kms-rate-limiter';
 import { QUEUES } from './names';
 import { runPlan } from './plan';
@@ -22,6 +23,8 @@ export interface FleetOptions {
   readonly redisUrl: string;
   readonly queries: ReadModelQueries;
   readonly providers: ProviderSource;
+  /** Org platform keys, destroyed when a completed run leaves nothing under them. Omit to never shred. */
+  readonly platformKeys?: PlatformKeyShredder;
   readonly settings: ReencryptionSettings;
   readonly logger: FleetLogger;
   /** Run the dispatcher in this process. Default true (safe in every replica). */
@@ -75,7 +78,17 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
       (job) => processBatchJob({ store, providers, limiter, metrics, concurrency: settings.rewrapConcurrency, redis, progress, reporter, workerName }, job),
       { ...common, concurrency: settings.workerConcurrency },
     ),
-    new Worker(QUEUES.finalize, (job, token) => runFinalize({ store, queries, progress, batches, settings }, job, token), { ...common, concurrency: 2 }),
+    new Worker(
+      QUEUES.finalize,
+      async (job, token) => {
+        const result = await runFinalize({ store, queries, progress, batches, settings, platformKeys: options.platformKeys }, job, token);
+        // Only the finalize that appended the outcome counts it (a re-run finds it finished).
+        if (result.outcome === 'ReencryptionCompleted') metrics.runFinished('completed');
+        if (result.outcome === 'ReencryptionFailed') metrics.runFinished('failed');
+        return result;
+      },
+      { ...common, concurrency: 2 },
+    ),
   ];
   workers.forEach((worker, i) => {
     worker.on('failed', onFailed(['plan', 'batch', 'finalize'][i]));

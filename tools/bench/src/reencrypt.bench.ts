@@ -55,6 +55,8 @@ interface ScenarioResult {
   /** Requests the emulator accepted (not throttled, not refused). */
   kmsAcceptedPerSecond: number;
   throttled: number;
+  /** KMS/STS requests per data key moved (the first-key run: one Encrypt each, plus STS). */
+  kmsCallsPerDataKey: number;
 }
 
 const peakRssMb = (pid: number | undefined) => {
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       kmsRequestsPerSecond: Math.round((statsAfter.calls - statsBefore.calls) / seconds),
       kmsAcceptedPerSecond: Math.round(accepted(statsBefore, statsAfter) / seconds),
       throttled: statsAfter.throttled - statsBefore.throttled,
+      kmsCallsPerDataKey: Number(((statsAfter.calls - statsBefore.calls) / Math.max(1, banner.done)).toFixed(3)),
     };
     process.stdout.write(`[${name}] ${JSON.stringify(result)}\n`);
     for (const p of procs) await p.stop();

@@ -37,6 +37,8 @@ export interface EsdbEmulator {
   setLatency(ms: number): void;
   /** Clears pending injected failures and latency. */
   resetFaults(): void;
+  /** Runs a scavenge: events of hard-deleted (tombstoned) streams leave the log; returns how many. */
+  scavenge(): number;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
     failNextCalls: (count, code) => faults.failNextCalls(count, code),
     setLatency: (ms) => faults.setLatency(ms),
     resetFaults: () => faults.reset(),
+    scavenge: () => log.scavenge(),
     close: async () => {
       subscriptions.endAll();
       await new Promise<void>((resolve) => {
