@@ -1,6 +1,7 @@
 import { AwsClientPool } from './aws/aws-client-pool';
 import { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
 import { CustomerKmsKeys } from './aws/customer-kms-keys';
+import { KeyHealthProbe } from './aws/key-health-probe';
 import { KmsCalls } from './aws/kms-calls';
 import { WebIdentityCredentials } from './aws/web-identity-credentials';
 import type { KeyProvidersConfig } from './config';
@@ -19,6 +20,8 @@ export interface KeyProviders {
   readonly signingKeys: OidcSigningKeyStore;
   readonly registry: KeyProviderRegistry;
   readonly verifier: AwsKmsKeyVerifier;
+  /** The canary round trip of key health checks. */
+  readonly probe: KeyHealthProbe;
   /** The local keyring when the platform key is local (for rotation tooling); else undefined. */
   readonly platformKeyring: PlatformMasterKeyring | undefined;
   /** Closes keep-alive sockets. */
@@ -35,7 +38,8 @@ export async function createKeyProviders(config: KeyProvidersConfig): Promise<Ke
     tokenTtlSeconds,
   });
   const clients = new AwsClientPool(config.aws);
-  const customerKeys = new CustomerKmsKeys(clients, new WebIdentityCredentials(issuer, clients, config.sessions), config.throttleRetry);
+  const credentials = new WebIdentityCredentials(issuer, clients, config.sessions);
+  const customerKeys = new CustomerKmsKeys(clients, credentials, config.throttleRetry);
 
   let platform: KeyEncryptionProvider;
   let platformKeyring: PlatformMasterKeyring | undefined;
@@ -55,6 +59,7 @@ export async function createKeyProviders(config: KeyProvidersConfig): Promise<Ke
     signingKeys,
     registry: new KeyProviderRegistry(platform, customerKeys),
     verifier: new AwsKmsKeyVerifier(customerKeys),
+    probe: new KeyHealthProbe(clients, credentials),
     platformKeyring,
     close: () => clients.close(),
   };
