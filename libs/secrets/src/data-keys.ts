@@ -18,6 +18,7 @@ import { CachedDataKey } from './data-key-cache';
 import { envelopeAad } from './envelope';
 import { dataKeyNotFound, secretsError } from './errors';
 import { providerRequestOf, type KeyringReader } from './keyring-reader';
+import { blockedByHealth, type NewDataKeyGate } from './new-data-key-gate';
 import { dataKeyIdFor } from './scope';
 
 const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
@@ -32,6 +33,7 @@ export class DataKeyRepository {
     private readonly store: EventStore,
     private readonly providers: KeyProviderRegistry,
     private readonly keyrings: KeyringReader,
+    private readonly gate?: NewDataKeyGate,
   ) {}
 
   /** Unwraps data key `dataKeyId` for `orgId`; `DATA_KEY_NOT_FOUND` when absent or of another org. */
@@ -105,6 +107,8 @@ export class DataKeyRepository {
     if (keyId === PLATFORM_KEY_ID) return { orgId, wrappedBy: keyId };
     const key = findKey(state, keyId);
     if (!key) throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} is not on the key ring`, { keyId });
+    const block = await this.gate?.blocked(orgId, keyId);
+    if (block) throw blockedByHealth(keyId, block);
     return providerRequestOf(orgId, key);
   }
 }
