@@ -17,6 +17,8 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { KeyHealthModule } from './key-health/key-health.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -36,6 +38,8 @@ export class AppModule {
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),
         AuthModule,
+        KeyHealthModule,
+        WebhooksModule,
         SecretsModule.register({ options: options.config.secrets }),
         ReencryptionApiModule,
         OpsModule.register({ metricsToken: options.config.metricsToken }),

@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
+import { bullConnection, fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
+import { startKeyHealthFleet } from '@cmk/key-health';
+import { startWebhookFleet, webhookKeys } from '@cmk/webhooks';
 import { claimRedisForStore, createRedis, describeEventStore, createAppLogger, loadConfigOrExit, openEventStore, storeIdentity } from '@cmk/runtime';
 import { loadWorkerConfig } from './config';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
+const healthLogger = new Logger('key-health');
+const webhookLogger = new Logger('webhooks');
 
 /**
  * The worker process: projections (idempotent, safe beside the api's) and the re-encryption
@@ -17,10 +21,10 @@ async function main(): Promise<void> {
   Logger.overrideLogger(createAppLogger(config));
   const store = await openEventStore(config);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
-  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
+  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint]);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
-  const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
-  const fleet: Fleet | undefined = providers
+  const providers = config.runReencryption || config.runKeyHealth || config.runWebhooks ? await createKeyProviders(config.keyProviders) : undefined;
+  const fleet: Fleet | undefined = providers && config.runReencryption
     ? startReencryptionFleet({
         store,
         redis,
@@ -32,6 +36,16 @@ async function main(): Promise<void> {
         workerName: config.workerName,
       })
     : undefined;
+  const connection = bullConnection(config.redisUrl, `cmk-signals-${config.workerName}`);
+  const queries = new ReadModelQueries(redis);
+  const health =
+    providers && config.runKeyHealth
+      ? startKeyHealthFleet({ store, redis, connection, queries, probe: providers.probe, settings: config.keyHealth, logger: healthLogger, workerName: config.workerName })
+      : undefined;
+  const webhooks =
+    providers && config.runWebhooks
+      ? startWebhookFleet({ store, redis, connection, platform: providers.registry.platformProvider, settings: config.webhooks, logger: webhookLogger, workerName: config.workerName })
+      : undefined;
   logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
 
   let stopping = false;
@@ -41,6 +55,8 @@ async function main(): Promise<void> {
     logger.log(`${signal}: shutting down`);
     // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
     await fleet?.close();
+    await health?.close();
+    await webhooks?.close();
     await projections?.stop();
     providers?.close();
     await store.close();

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@cmk/domain';
 import { ReadModelQueries, type KeyView } from '@cmk/read-models';
@@ -8,6 +8,9 @@ import { AddKeyCommand, DisableAllKeysCommand, DisableKeyCommand, RetryReencrypt
 import { AddKeyDto, DisableKeyDto } from './dto';
 import { LiveReencryptionService } from '../reencryption';
 import { KeyringHistory } from './history';
+import { HealthStore } from '@cmk/key-health';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { newDataKeysStatus, presentHealth } from '../key-health/health-view';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -25,12 +28,15 @@ export class KeysController {
     private readonly queries: ReadModelQueries,
     private readonly live: LiveReencryptionService,
     private readonly history: KeyringHistory,
+    private readonly health: HealthStore,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   @Get()
   async list(@Param('org') org: string) {
-    const doc = await this.queries.getKeyList(org);
-    return { keys: doc.keys.map(present), defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption };
+    const [doc, records] = await Promise.all([this.queries.getKeyList(org), this.health.list(org)]);
+    const keys = doc.keys.map((key) => ({ ...present(key), health: presentHealth(records[key.id], this.config.keyHealth.confirmations) }));
+    return { keys, defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption, newDataKeys: newDataKeysStatus(doc, records) };
   }
 
   @Post()

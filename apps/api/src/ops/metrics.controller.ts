@@ -6,6 +6,8 @@ import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
 import { renderFleetMetrics } from '@cmk/reencryption';
+import { HealthStore, renderHealthMetrics } from '@cmk/key-health';
+import { renderWebhookMetrics } from '@cmk/webhooks';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { REDIS } from '../infrastructure/infrastructure.module';
 import { matchesAny, presentedSecret } from './operator-credentials';
@@ -32,6 +34,7 @@ export class MetricsController {
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
     queries: ReadModelQueries,
+    private readonly health: HealthStore,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
     new Gauge({
@@ -64,6 +67,7 @@ export class MetricsController {
     if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
       throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
     }
-    return (await this.registry.metrics()) + (await renderFleetMetrics(this.redis));
+    const parts = await Promise.all([this.registry.metrics(), renderFleetMetrics(this.redis), renderHealthMetrics(this.redis, this.health), renderWebhookMetrics(this.redis)]);
+    return parts.join('');
   }
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { KeyHealthGate } from '@cmk/key-health';
 import type { KeyProviders } from '@cmk/key-providers';
 import { EnvReader } from '@cmk/runtime';
 import { readSecretsConfig, SecretsService, type SecretsServiceOptions } from '@cmk/secrets';
@@ -32,8 +33,9 @@ export class SecretsModule implements OnApplicationShutdown {
       providers: [
         {
           provide: SecretsService,
-          inject: [EVENT_STORE, KEY_PROVIDERS],
-          useFactory: (store: EventStore, providers: KeyProviders) => new SecretsService(store, providers.registry, moduleOptions.options ?? optionsFromEnv()),
+          inject: [EVENT_STORE, KEY_PROVIDERS, KeyHealthGate],
+          useFactory: (store: EventStore, providers: KeyProviders, gate: KeyHealthGate) =>
+            new SecretsService(store, providers.registry, { ...(moduleOptions.options ?? optionsFromEnv()), gate }),
         },
         ...SECRETS_COMMAND_HANDLERS,
       ],
