@@ -6,7 +6,7 @@ import { healthKeys } from './names';
  * The live health of every probed key, in Redis: the declared state with its reason, code and
  * message, `since`, `checkedAt` and any decision awaiting confirmation. Like the re-encryption
  * counters it is operational state, not history: the history is the `KeyHealthChanged` events.
- * Updates are optimistic (WATCH/MULTI), so a scheduled probe and an admin's check of the same
+ * Updates are compare-and-set (a script), so a scheduled probe and an admin's check of the same
  * key never lose each other's count.
  */
 export class HealthStore {
@@ -41,19 +41,13 @@ export class HealthStore {
   /** Applies `next` to the current record and stores the result, re-reading if another writer won. */
   async update(orgId: string, keyId: string, next: (previous: HealthRecord | undefined) => HealthRecord): Promise<{ previous: HealthRecord | undefined; current: HealthRecord }> {
     const key = healthKeys.records(orgId);
-    // A dedicated connection: WATCH is per connection and the shared client serves other callers.
-    const client = this.redis.duplicate();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        await client.watch(key);
-        const previous = parse(await client.hget(key, keyId));
-        const current = next(previous);
-        const result = await client.multi().hset(key, keyId, JSON.stringify(current)).exec();
-        if (result !== null) return { previous, current };
-        if (attempt >= 20) throw new Error(`key health of ${orgId}/${keyId} kept changing under us`);
-      }
-    } finally {
-      client.disconnect();
+    for (let attempt = 1; ; attempt++) {
+      const text = await this.redis.hget(key, keyId);
+      const previous = parse(text);
+      const current = next(previous);
+      const stored = await this.redis.eval(COMPARE_AND_SET, 1, key, keyId, text ?? '', text === null ? '1' : '0', JSON.stringify(current));
+      if (stored === 1) return { previous, current };
+      if (attempt >= 20) throw new Error(`key health of ${orgId}/${keyId} kept changing under us`);
     }
   }
 
@@ -62,6 +56,17 @@ export class HealthStore {
     await this.redis.hdel(healthKeys.records(orgId), keyId);
   }
 }
+
+// Writes the new record only if the field still holds what the caller read (ARGV[3] = 1: absent).
+const COMPARE_AND_SET = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+return 1`;
 
 function parse(text: string | null | undefined): HealthRecord | undefined {
   return text ? (JSON.parse(text) as HealthRecord) : undefined;

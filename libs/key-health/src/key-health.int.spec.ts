@@ -125,3 +125,12 @@ describe('key health over the real SDK, SQLite store and Redis, against the emul
     expect((await changes(keys[0].orgId)).map((c) => c.to)).toEqual(['healthy']);
   });
 });
+
+describe('HealthStore (real Redis): compare-and-set updates', () => {
+  it('never loses a concurrent update', async () => {
+    const store = new HealthStore(privateRedis.redis);
+    const base = { orgId: 'cas', keyId: 'k', state: 'healthy' as const, reason: 'r', code: null, message: null, since: 't', checkedAt: 't', observed: 'healthy' as const, pending: null };
+    await Promise.all(Array.from({ length: 10 }, () => store.update('cas', 'k', (previous) => ({ ...base, latencyMs: (previous?.latencyMs ?? 0) + 1 }))));
+    expect((await store.get('cas', 'k'))?.latencyMs).toBe(10);
+  });
+});
