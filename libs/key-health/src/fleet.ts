@@ -72,22 +72,30 @@ export function startKeyHealthFleet(options: KeyHealthFleetOptions): KeyHealthFl
   worker.on('failed', (job, error) => logger.warn(`key health probe ${job?.id ?? '?'} failed: ${error.message}`));
   worker.on('error', (error) => logger.warn(`key health worker error: ${error.message}`));
 
+  // The slot this process last added per key: each key costs one Redis call per interval, not per tick.
+  const added = new Map<string, number>();
   const tick = async (): Promise<void> => {
     const now = Date.now();
+    const seen = new Set<string>();
     for await (const orgId of orgsWithKeys(redis, queries)) {
       const doc = await queries.getKeyList(orgId);
       const live = doc.keys.filter(probed);
       for (const key of live) {
         const slot = slotOf(orgId, key.id, intervalMs, now);
+        const id = healthJobIds.probe(orgId, key.id, slot);
+        seen.add(`${orgId}/${key.id}`);
+        if (added.get(`${orgId}/${key.id}`) === slot) continue;
         await queue.add(
           'probe',
           { orgId, keyId: key.id },
-          { jobId: healthJobIds.probe(orgId, key.id, slot), removeOnComplete: { age: keepSeconds }, removeOnFail: { age: keepSeconds }, attempts: 2, backoff: { type: 'exponential', delay: 1_000 } },
+          { jobId: id, removeOnComplete: { age: keepSeconds }, removeOnFail: { age: keepSeconds }, attempts: 2, backoff: { type: 'exponential', delay: 1_000 } },
         );
+        added.set(`${orgId}/${key.id}`, slot);
       }
       const stale = Object.keys(await health.list(orgId)).filter((keyId) => !live.some((key) => key.id === keyId));
       for (const keyId of stale) await health.remove(orgId, keyId);
     }
+    for (const key of added.keys()) if (!seen.has(key)) added.delete(key);
   };
 
   let stopped = false;
