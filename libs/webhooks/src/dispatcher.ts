@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { STREAM_PREFIX, subscribersOf } from '@cmk/domain';
+import { STREAM_PREFIX } from '@cmk/domain';
 import { formatPosition, parsePosition, type AllSubscription, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
 import type { DeliveryLog } from './delivery-log';
 import { deliveryId, webhookKeys } from './names';
-import { webhookBodyOf } from './payload';
+import { recipientsOf, webhookBodyOf } from './payload';
 import type { WebhookSettings } from './settings';
 import { readWebhooks } from './webhooks-reader';
 
@@ -80,7 +80,7 @@ async function dispatch(options: { store: EventStore; queue: Queue<DeliveryJobDa
   const body = webhookBodyOf(recorded);
   if (!body) return;
   const { state } = await readWebhooks(options.store, body.org);
-  for (const hook of subscribersOf(state, body.type)) {
+  for (const hook of recipientsOf(state, body)) {
     const id = deliveryId(hook.webhookId, recorded.id);
     await options.log.open({ id, webhookId: hook.webhookId, eventId: recorded.id, eventType: body.type, createdAt: new Date().toISOString() });
     await options.queue.add(

@@ -1,4 +1,4 @@
-import { decodeKeyHealthEvent, decodeKeyringEvent, STREAM_PREFIX, type WebhookEventType } from '@cmk/domain';
+import { decodeKeyHealthEvent, decodeKeyringEvent, STREAM_PREFIX, subscribersOf, type WebhookEntry, type WebhookEventType, type WebhooksState } from '@cmk/domain';
 import type { RecordedEvent } from '@cmk/eventstore';
 
 /** What a receiver gets: the same shape for every event type. */
@@ -38,4 +38,13 @@ export function webhookBodyOf(recorded: RecordedEvent): WebhookBody | undefined 
     }
   }
   return undefined;
+}
+
+/**
+ * The webhooks a body goes to: subscribed to its type and created before it happened. A webhook
+ * hears what happens after it exists, not the history a lagging (or first-run) dispatcher is
+ * still catching up on.
+ */
+export function recipientsOf(state: WebhooksState, body: WebhookBody): WebhookEntry[] {
+  return subscribersOf(state, body.type).filter((hook) => hook.createdAt <= body.occurredAt);
 }
