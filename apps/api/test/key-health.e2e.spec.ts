@@ -160,5 +160,7 @@ describe('key health and webhooks end to end (api + worker processes, KMS emulat
     expect((await admin.get<{ webhooks: unknown[] }>(hooks)).body.webhooks).toEqual([]);
     expect((await admin.request<ErrorBody>('DELETE', `${hooks}/${hook.id}`)).body.error.code).toBe('WEBHOOK_NOT_FOUND');
     expect((await admin.get<ErrorBody>(`${hooks}/wh-nope/deliveries`)).status).toBe(404);
+    const badLimit = await admin.get<ErrorBody>(`${hooks}/${hook.id}/deliveries?limit=0`);
+    expect([badLimit.status, badLimit.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 });

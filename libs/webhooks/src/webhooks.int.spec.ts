@@ -11,9 +11,12 @@ import { startWebhookFleet } from './fleet';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './settings';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import { WebhooksService } from './webhooks-service';
+import { systemResolver, type Resolver } from './url-policy';
 
 const privateRedis = usePrivateRedis();
 const quiet = { log: () => undefined, warn: () => undefined };
+/** `receiver.test` exists only here: a delivery to it proves the request connects to the checked, pinned address. */
+const resolve: Resolver = async (host) => (host === 'receiver.test' ? [{ address: '127.0.0.1', family: 4 }] : systemResolver(host));
 
 /** A local receiver: answers from a script (503s first, then 200), records what it got and whether the signature verified. */
 async function startReceiver() {
@@ -34,7 +37,7 @@ async function startReceiver() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = () => (server.address() as AddressInfo).port;
   return {
-    url: (path = '/hook') => `http://127.0.0.1:${port()}${path}`,
+    url: (path = '/hook', host = '127.0.0.1') => `http://${host}:${port()}${path}`,
     received,
     respondWith: (...statuses: number[]) => plan.push(...statuses),
     useSecret: (value: string) => (secret = value),
@@ -56,8 +59,8 @@ describe('webhooks: signed deliveries to a local receiver, retries with backoff,
     rig = await startHealthRig(privateRedis.redis, await startKmsEmulator());
     receiver = await startReceiver();
     const platform = rig.providers.registry.platformProvider;
-    service = new WebhooksService(rig.store, privateRedis.redis, platform, settings);
-    fleet = startWebhookFleet({ store: rig.store, redis: privateRedis.redis, connection: bullConnection(privateRedis.server.url, 'webhooks-test'), platform, settings, logger: quiet, workerName: 'w1' });
+    service = new WebhooksService(rig.store, privateRedis.redis, platform, settings, resolve);
+    fleet = startWebhookFleet({ store: rig.store, redis: privateRedis.redis, connection: bullConnection(privateRedis.server.url, 'webhooks-test'), platform, settings, logger: quiet, workerName: 'w1', resolve });
   });
   afterAll(async () => {
     await fleet.close();
@@ -139,5 +142,17 @@ describe('webhooks: signed deliveries to a local receiver, retries with backoff,
     expect(await service.deliveries(orgId, runs.webhook.id)).toEqual([]);
     expect(await service.deliveries(orgId, gone.webhook.id)).toEqual([]);
     expect((await service.list(orgId)).map((w) => w.id).sort()).toEqual([runs.webhook.id, watcher.webhook.id].sort());
+  });
+
+  it('connects to the address the policy checked for a host name (pinned lookup)', async () => {
+    const orgId = `wh-org-${randomUUID().slice(0, 8)}`;
+    const { webhook, secret } = await service.create(orgId, { url: receiver.url('/pinned', 'receiver.test'), events: ['key.health_changed'] }, meta());
+    receiver.useSecret(secret);
+    await healthChange(orgId, 'key-4', 'healthy');
+    const [record] = await waitFor(async () => {
+      const log = await service.deliveries(orgId, webhook.id);
+      return log[0]?.status === 'delivered' ? log : undefined;
+    }, { timeoutMs: 20_000, description: 'delivery through the pinned address' });
+    expect(record).toMatchObject({ attempts: 1, lastStatusCode: 200 });
   });
 });
