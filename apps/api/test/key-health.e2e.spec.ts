@@ -154,6 +154,16 @@ describe('key health and webhooks end to end (api + worker processes, KMS emulat
     expect(ok.status).toBe(200);
   });
 
+  it('announces a finished re-encryption to its subscribers, signed', async () => {
+    const started = await admin.post<{ reencryptionId: string }>(`${cmk}/disable-all`);
+    expect(started.status).toBe(202);
+    const done = await waitFor(() => receiver.got.find((d) => d.type === 'reencryption.completed' && d.data['reencryptionId'] === started.body.reencryptionId), {
+      timeoutMs: 30_000,
+      description: 'the reencryption.completed delivery',
+    });
+    expect(done).toMatchObject({ verified: true, data: { failed: 0 } });
+  });
+
   it('deletes a webhook (204) and then knows it no more', async () => {
     const [hook] = (await admin.get<{ webhooks: { id: string }[] }>(hooks)).body.webhooks;
     expect((await admin.request('DELETE', `${hooks}/${hook.id}`)).status).toBe(204);
