@@ -147,6 +147,7 @@ describe('key health and webhooks end to end (api + worker processes, KMS emulat
     expect(String(metrics.body)).toContain(`cmk_key_health_state{org="${ORG}",key_id="${keyId}",state="disabled"} 1`);
     expect(String(metrics.body)).toMatch(/cmk_webhook_deliveries_total\{outcome="delivered"\} [1-9]/);
     expect(String(metrics.body)).toMatch(/cmk_key_health_probe_seconds_count [1-9]/);
+    expect(String(metrics.body)).toMatch(/cmk_queue_jobs\{queue="cmk-key-health",state="completed"\} [1-9]/);
 
     env.kms.setKeyState(keyArn, 'Enabled');
     await waitFor(async () => (await health()).keys[0]?.health?.state === 'healthy', { timeoutMs: 20_000, description: 'recovery' });

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     providers && config.runWebhooks
       ? startWebhookFleet({ store, redis, connection, platform: providers.registry.platformProvider, settings: config.webhooks, logger: webhookLogger, workerName: config.workerName })
       : undefined;
-  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
+  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'}; key health: ${health ? 'on' : 'off'}; webhooks: ${webhooks ? 'on' : 'off'})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -39,7 +39,7 @@ export class MetricsController {
     collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
     new Gauge({
       name: 'cmk_queue_jobs',
-      help: 'Jobs per re-encryption queue and state.',
+      help: 'Jobs per worker queue (re-encryption, key health, webhooks) and state.',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
