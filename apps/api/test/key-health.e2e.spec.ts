@@ -62,6 +62,7 @@ describe('key health and webhooks end to end (api + worker processes, KMS emulat
     env = await E2eEnvironment.start({
       worker: true,
       env: {
+        CMK_RUN_KEY_HEALTH: 'true',
         CMK_KEY_HEALTH_INTERVAL_SECONDS: '1',
         CMK_KEY_HEALTH_CONFIRMATIONS: '2',
         CMK_KEY_HEALTH_TIMEOUT_MS: '3000',

@@ -6,7 +6,7 @@ import { KeyHealthChecker, type Probe } from './checker';
 import { HealthStore } from './health-store';
 import { HealthMetrics } from './metrics';
 import { HEALTH_QUEUE, healthJobIds } from './names';
-import { slotOf, tickMs } from './schedule';
+import { slotOf, slotStart, tickMs } from './schedule';
 import type { KeyHealthSettings } from './settings';
 
 export interface HealthLogger {
@@ -45,9 +45,9 @@ const probed = (key: KeyView) => key.state !== 'disabled';
 
 /**
  * Every worker runs a scheduler tick and a probe worker. The tick lists the keys from the key
- * list read models and adds, for each key whose slot has started, the job `probe-<org>-<key>-<slot>`;
- * BullMQ ignores an id it already holds, and completed jobs are kept two intervals so a late
- * tick cannot add the same slot again. The job carries ids only; the worker reads the key again
+ * list read models and adds, for each key, the job `probe-<org>-<key>-<slot>` of its next slot,
+ * delayed to that slot's start; BullMQ ignores an id it already holds, and completed jobs are
+ * kept two intervals so a late tick cannot add the same slot again. The job carries ids only; the worker reads the key again
  * (it may have been disabled since) and runs the check.
  */
 export function startKeyHealthFleet(options: KeyHealthFleetOptions): KeyHealthFleet {
@@ -81,14 +81,16 @@ export function startKeyHealthFleet(options: KeyHealthFleetOptions): KeyHealthFl
       const doc = await queries.getKeyList(orgId);
       const live = doc.keys.filter(probed);
       for (const key of live) {
-        const slot = slotOf(orgId, key.id, intervalMs, now);
+        // The next slot, delayed to its start: a key's first probe too lands at its own offset,
+        // so a restart of the fleet (or a new key) never probes everything at once.
+        const slot = slotOf(orgId, key.id, intervalMs, now) + 1;
         const id = healthJobIds.probe(orgId, key.id, slot);
         seen.add(`${orgId}/${key.id}`);
         if (added.get(`${orgId}/${key.id}`) === slot) continue;
         await queue.add(
           'probe',
           { orgId, keyId: key.id },
-          { jobId: id, removeOnComplete: { age: keepSeconds }, removeOnFail: { age: keepSeconds }, attempts: 2, backoff: { type: 'exponential', delay: 1_000 } },
+          { jobId: id, delay: Math.max(0, slotStart(orgId, key.id, intervalMs, slot) - now), removeOnComplete: { age: keepSeconds }, removeOnFail: { age: keepSeconds }, attempts: 2, backoff: { type: 'exponential', delay: 1_000 } },
         );
         added.set(`${orgId}/${key.id}`, slot);
       }

@@ -1,4 +1,4 @@
-import { offsetMs, slotOf, tickMs } from './schedule';
+import { offsetMs, slotOf, slotStart, tickMs } from './schedule';
 
 describe('probe schedule', () => {
   const interval = 300_000;
@@ -15,6 +15,14 @@ describe('probe schedule', () => {
     const slots = new Set(Array.from({ length: 1000 }, (_, i) => slotOf('acme', 'k', interval, start + i * 300)));
     expect(slots.size).toBeLessThanOrEqual(2);
     expect(slotOf('acme', 'k', interval, start + interval) - slotOf('acme', 'k', interval, start)).toBe(1);
+  });
+
+  it('starts each slot at the key\'s offset', () => {
+    const now = 1_700_000_123_456;
+    const slot = slotOf('acme', 'k', interval, now);
+    expect(slotStart('acme', 'k', interval, slot)).toBeLessThanOrEqual(now);
+    expect(slotStart('acme', 'k', interval, slot + 1)).toBeGreaterThan(now);
+    expect(slotStart('acme', 'k', interval, slot) % interval).toBe(offsetMs('acme', 'k', interval));
   });
 
   it('ticks at a quarter interval within bounds', () => {

@@ -16,6 +16,11 @@ export function slotOf(orgId: string, keyId: string, intervalMs: number, now: nu
   return Math.floor((now - offsetMs(orgId, keyId, intervalMs)) / intervalMs);
 }
 
+/** When `slot` of this key starts (epoch ms). */
+export function slotStart(orgId: string, keyId: string, intervalMs: number, slot: number): number {
+  return slot * intervalMs + offsetMs(orgId, keyId, intervalMs);
+}
+
 /** How often a worker looks for keys whose slot has started: a quarter interval, 0.2–15 s. */
 export function tickMs(intervalMs: number): number {
   return Math.min(15_000, Math.max(200, Math.floor(intervalMs / 4)));
