@@ -56,12 +56,11 @@ export class KeyHealthChecker {
     this.options.metrics?.probed(outcome.latencyMs / 1000);
     const at = this.clock().toISOString();
     const { current } = await this.options.health.update(key.orgId, key.keyId, (previous) => assessProbe(previous, key, outcome, settings, at));
-    if (current.state !== UNKNOWN_HEALTH) await this.record(current, cause, at);
+    if (current.state !== UNKNOWN_HEALTH) await this.record({ ...current, state: current.state }, cause, at);
     return current;
   }
 
-  private async record(record: HealthRecord, cause: CheckCause, at: string): Promise<void> {
-    if (record.state === UNKNOWN_HEALTH) return;
+  private async record(record: HealthRecord & { state: Exclude<HealthRecord['state'], typeof UNKNOWN_HEALTH> }, cause: CheckCause, at: string): Promise<void> {
     const requestId = cause.requestId ?? `health-${randomUUID()}`;
     const command = {
       type: 'RecordKeyHealth' as const,
