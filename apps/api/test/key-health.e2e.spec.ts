@@ -95,6 +95,8 @@ describe('key health and webhooks end to end (api + worker processes, KMS emulat
     expect(list.newDataKeys).toEqual({ blocked: false, code: null, reason: null });
     const checked = await admin.post<{ keyId: string; health: Health }>(`${cmk}/${keyId}/check`);
     expect([checked.status, checked.body.health.state]).toEqual([200, 'healthy']);
+    const again = await admin.post<ErrorBody>(`${cmk}/${keyId}/check`);
+    expect([again.status, again.body.error.code]).toEqual([429, 'KEY_CHECK_TOO_SOON']);
     expect((await admin.post<ErrorBody>(`${cmk}/not-a-key/check`)).body.error.code).toBe('KEY_NOT_FOUND');
   });
 

@@ -15,6 +15,8 @@ export const healthKeys = {
   records: (orgId: string): string => `health:v1:records:${orgId}`,
   recordsPattern: 'health:v1:records:*',
   orgOf: (redisKey: string): string => redisKey.slice('health:v1:records:'.length),
+  /** Short-lived lock: an admin's "check now" of one key at most every few seconds. */
+  checkCooldown: (orgId: string, keyId: string): string => `health:v1:check-cooldown:${orgId}:${keyId}`,
   /** Hash of probe-latency histogram counts pushed by every worker. */
   metrics: 'health:v1:metrics',
 };
