@@ -1,4 +1,4 @@
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EventStore } from '@cmk/eventstore';
 import type { KeyView, ReadModelQueries } from '@cmk/read-models';
@@ -38,6 +38,7 @@ export interface KeyHealthFleet {
 interface ProbeJobData {
   readonly orgId: string;
   readonly keyId: string;
+  readonly slot: number;
 }
 
 /** Keys still in use for unwrapping: active and disabling ones (a disabled key wraps nothing any more). */
@@ -80,20 +81,20 @@ export function startKeyHealthFleet(options: KeyHealthFleetOptions): KeyHealthFl
     for await (const orgId of orgsWithKeys(redis, queries)) {
       const doc = await queries.getKeyList(orgId);
       const live = doc.keys.filter(probed);
+      const due: { name: string; data: ProbeJobData; opts: JobsOptions }[] = [];
       for (const key of live) {
         // The next slot, delayed to its start: a key's first probe too lands at its own offset,
         // so a restart of the fleet (or a new key) never probes everything at once.
         const slot = slotOf(orgId, key.id, intervalMs, now) + 1;
-        const id = healthJobIds.probe(orgId, key.id, slot);
         seen.add(`${orgId}/${key.id}`);
         if (added.get(`${orgId}/${key.id}`) === slot) continue;
-        await queue.add(
-          'probe',
-          { orgId, keyId: key.id },
-          { jobId: id, delay: Math.max(0, slotStart(orgId, key.id, intervalMs, slot) - now), removeOnComplete: { age: keepSeconds }, removeOnFail: { age: keepSeconds }, attempts: 2, backoff: { type: 'exponential', delay: 1_000 } },
-        );
-        added.set(`${orgId}/${key.id}`, slot);
+        const delay = Math.max(0, slotStart(orgId, key.id, intervalMs, slot) - now);
+        const jobId = healthJobIds.probe(orgId, key.id, slot);
+        due.push({ name: 'probe', data: { orgId, keyId: key.id, slot }, opts: { jobId, delay, removeOnComplete: { age: keepSeconds }, removeOnFail: { age: keepSeconds }, attempts: 2, backoff: { type: 'exponential', delay: 1_000 } } });
       }
+      // One round trip per org: BullMQ still keeps a single job per id. Remembered only once added.
+      if (due.length > 0) await queue.addBulk(due);
+      for (const job of due) added.set(`${orgId}/${job.data.keyId}`, job.data.slot);
       const stale = Object.keys(await health.list(orgId)).filter((keyId) => !live.some((key) => key.id === keyId));
       for (const keyId of stale) await health.remove(orgId, keyId);
     }
