@@ -25,9 +25,9 @@ export interface ApiConfig extends CommonConfig {
   readonly keyHealth: KeyHealthSettings;
   /** `CMK_WEBHOOK_*`: which webhook URLs are accepted. */
   readonly webhooks: WebhookSettings;
+  /** `CMK_STREAM_HEARTBEAT_MS`, default 15000: comment lines on the browser progress stream keep proxies from closing it. */
+  readonly streamHeartbeatMs: number;
 }
-
-export const API_CONFIG = Symbol('API_CONFIG');
 
 /** Reads and validates the api's configuration once, at start-up. */
 export function loadApiConfig(env: Readonly<Record<string, string | undefined>> = process.env): ApiConfig {
@@ -46,6 +46,7 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     readWaitMs: reader.int('CMK_READ_WAIT_MS', 5_000, 0, 60_000),
     secrets: readSecretsConfig(reader),
     metricsToken: reader.optional('CMK_METRICS_TOKEN'),
+    streamHeartbeatMs: reader.int('CMK_STREAM_HEARTBEAT_MS', 15_000, 100, 300_000),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
     keyHealth: readKeyHealthSettings(reader),
     webhooks: readWebhookSettings(reader),

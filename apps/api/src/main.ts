@@ -6,6 +6,7 @@ import { createAppLogger, describeEventStore, loadConfigOrExit } from '@cmk/runt
 import { AppModule } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { createValidationPipe } from './http/validation';
+import { setupOpenApi } from './openapi/openapi';
 
 /** Builds the Nest application (also used by tests that run the api in-process). */
 export async function createApiApp(config: ApiConfig, overrides: Partial<Parameters<typeof AppModule.register>[0]> = {}): Promise<NestExpressApplication> {
@@ -17,6 +18,7 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<Paramet
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }
 

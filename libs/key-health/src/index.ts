@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './schedule';
 export * from './gate';
 export * from './fleet';
+export * from './errors';

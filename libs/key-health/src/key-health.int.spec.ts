@@ -10,7 +10,7 @@ import { KeyHealthGate } from './gate';
 import { HealthStore } from './health-store';
 import { slotOf } from './schedule';
 import { DEFAULT_KEY_HEALTH_SETTINGS } from './settings';
-import { startHealthRig, type HealthRig, type RigRole } from './testing/health-rig';
+import { startHealthRig, type HealthRig, type RigRole } from '@cmk/key-health/testing';
 
 const privateRedis = usePrivateRedis();
 const quiet = { log: () => undefined, warn: () => undefined };

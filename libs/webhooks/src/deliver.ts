@@ -1,4 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { hookOf } from '@cmk/domain';
 import { ApplicationError } from '@cmk/application';
 import type { EventStore } from '@cmk/eventstore';
 import type { KeyEncryptionProvider } from '@cmk/key-providers';
@@ -31,7 +32,7 @@ export async function deliver(context: DeliverContext, job: Job<DeliveryJobData>
   const { orgId, webhookId, deliveryId, eventType, body } = job.data;
   const attempt = job.attemptsMade + 1;
   const now = () => new Date().toISOString();
-  const hook = (await readWebhooks(context.store, orgId)).state.hooks[webhookId];
+  const hook = hookOf((await readWebhooks(context.store, orgId)).state, webhookId);
   if (!hook) {
     await context.log.update(deliveryId, { status: 'cancelled', lastError: 'the webhook was deleted' }, now());
     context.metrics.delivery('cancelled');

@@ -9,3 +9,4 @@ export * from './metrics';
 export { type DeliveryJobData, type WebhookLogger } from './dispatcher';
 export * from './fleet';
 export * from './webhooks-service';
+export * from './errors';

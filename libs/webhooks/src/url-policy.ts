@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ApplicationError } from '@cmk/application';
+import { WEBHOOK_ERROR_CODES } from './errors';
 import type { WebhookSettings } from './settings';
 
 /** One resolved address a delivery may connect to. */
@@ -46,7 +47,7 @@ for (const [net, prefix] of [
 ] as const) FORBIDDEN.addSubnet(net, prefix, 'ipv6');
 
 function urlError(code: 'WEBHOOK_URL_INVALID' | 'WEBHOOK_URL_FORBIDDEN', message: string, details: Record<string, unknown> = {}): ApplicationError {
-  return new ApplicationError(code, 400, message, details);
+  return new ApplicationError(code, WEBHOOK_ERROR_CODES[code], message, details);
 }
 
 /** `::ffff:10.0.0.1` is 10.0.0.1: check the IPv4 inside an IPv4-mapped IPv6 address. */

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ApplicationError, handleCommand, requestFingerprint } from '@cmk/application';
-import { DomainError, webhooksCodec, webhooksDecider, webhooksStream, type EventMetadata, type WebhookEntry, type WebhookEventType } from '@cmk/domain';
+import { DomainError, hookOf, webhooksCodec, webhooksDecider, webhooksStream, type EventMetadata, type WebhookEntry, type WebhookEventType } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { KeyEncryptionProvider } from '@cmk/key-providers';
 import type { Redis } from 'ioredis';
 import { DeliveryLog, type DeliveryRecord } from './delivery-log';
+import { WEBHOOK_ERROR_CODES } from './errors';
 import { newWebhookSecret, wrapWebhookSecret } from './secret';
 import type { WebhookSettings } from './settings';
 import { checkWebhookUrl, type Resolver } from './url-policy';
@@ -63,11 +64,12 @@ export class WebhooksService {
     const created = result.events.find((event) => event.type === 'WebhookCreated');
     if (result.replayed) {
       // The secret is shown once: a retried request cannot show it again.
-      throw new ApplicationError('WEBHOOK_ALREADY_CREATED', 409, 'This request already created a webhook, and its secret is shown only once: delete it and create a new one', {
+      throw new ApplicationError('WEBHOOK_ALREADY_CREATED', WEBHOOK_ERROR_CODES.WEBHOOK_ALREADY_CREATED, 'This request already created a webhook, and its secret is shown only once: delete it and create a new one', {
         webhookId: created?.data.webhookId,
       });
     }
-    const hook = result.state.hooks[webhookId];
+    const hook = hookOf(result.state, webhookId);
+    if (!hook) throw new Error(`Webhook ${webhookId} was not created`);
     return { webhook: view(hook), secret };
   }
 
@@ -82,7 +84,7 @@ export class WebhooksService {
   /** The delivery log of a webhook of this org (deleted ones too); another org's id is unknown here. */
   async deliveries(orgId: string, webhookId: string, limit?: number): Promise<DeliveryRecord[]> {
     const { state } = await readWebhooks(this.store, orgId);
-    if (!state.hooks[webhookId] && !state.deleted.includes(webhookId)) throw new DomainError('WEBHOOK_NOT_FOUND', `Webhook ${webhookId} does not exist`, { webhookId });
+    if (!hookOf(state, webhookId) && !state.deleted.includes(webhookId)) throw new DomainError('WEBHOOK_NOT_FOUND', `Webhook ${webhookId} does not exist`, { webhookId });
     return this.log.list(webhookId, limit);
   }
 }

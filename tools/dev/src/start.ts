@@ -139,9 +139,12 @@ async function main(): Promise<void> {
   startApp('worker', 'dist/apps/worker/src/main.js', env);
   say('');
   say(`api          http://127.0.0.1:${port}   (operator token in ${join(dataDir, 'operator-token')})`);
+  say(`console      http://127.0.0.1:${port}/console   (sign in with an org access token)`);
+  say(`api docs     http://127.0.0.1:${port}/api/docs   (OpenAPI: /api/openapi.json)`);
   say('try:');
   say('  npm run cli -- org create demo --edition enterprise');
   say('  npm run cli -- token issue demo alice --role admin      # prints an admin token');
+  say(`  open http://127.0.0.1:${port}/console and paste the token (the demo Role ARN and Key ARN are above)`);
   say(`  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/api/orgs/demo/customer-managed-keys`);
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));

@@ -5,10 +5,8 @@ import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunne
 import { fleetKeys } from '@cmk/reencryption';
 import { webhookKeys } from '@cmk/webhooks';
 import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
-import { API_CONFIG, type ApiConfig } from '../config';
-
-export const REDIS = Symbol('REDIS');
-export const PROJECTIONS = Symbol('PROJECTIONS');
+import type { ApiConfig } from '../config';
+import { API_CONFIG, PROJECTIONS, REDIS } from '../tokens';
 
 const projectionLogger = new Logger('projections');
 

@@ -3,10 +3,10 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Redis } from 'ioredis';
 import { ApplicationError } from '@cmk/application';
 import { DomainError, type HealthRecord } from '@cmk/domain';
-import { healthKeys, KeyHealthChecker } from '@cmk/key-health';
+import { healthKeys, KEY_HEALTH_ERROR_CODES, KeyHealthChecker } from '@cmk/key-health';
 import { ReadModelQueries } from '@cmk/read-models';
 import type { CommandContext } from '../http/command-context';
-import { REDIS } from '../infrastructure/infrastructure.module';
+import { REDIS } from '../tokens';
 
 /** Each check costs the customer an STS and two KMS calls: at most one per key this often. */
 export const CHECK_COOLDOWN_MS = 5_000;
@@ -35,7 +35,7 @@ export class CheckKeyHealthHandler implements ICommandHandler<CheckKeyHealthComm
     if (key.state === 'disabled') throw new DomainError('KEY_NOT_ACTIVE', `Key ${keyId} is disabled and no longer checked`, { keyId, state: key.state });
     const free = await this.redis.set(healthKeys.checkCooldown(orgId, keyId), '1', 'PX', CHECK_COOLDOWN_MS, 'NX');
     if (free === null) {
-      throw new ApplicationError('KEY_CHECK_TOO_SOON', 429, `Key ${keyId} was checked less than ${CHECK_COOLDOWN_MS / 1000} s ago; try again shortly`, {
+      throw new ApplicationError('KEY_CHECK_TOO_SOON', KEY_HEALTH_ERROR_CODES.KEY_CHECK_TOO_SOON, `Key ${keyId} was checked less than ${CHECK_COOLDOWN_MS / 1000} s ago; try again shortly`, {
         keyId,
         retryAfterSeconds: CHECK_COOLDOWN_MS / 1000,
       });

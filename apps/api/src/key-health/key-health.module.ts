@@ -3,11 +3,10 @@ import type { Redis } from 'ioredis';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { HealthMetrics, HealthStore, KeyHealthChecker, KeyHealthGate } from '@cmk/key-health';
 import type { KeyProviders } from '@cmk/key-providers';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { REDIS } from '../infrastructure/infrastructure.module';
-import { KEY_PROVIDERS } from '../oidc';
+import type { ApiConfig } from '../config';
 import { CheckKeyHealthHandler } from './commands';
 import { KeyHealthController } from './key-health.controller';
+import { API_CONFIG, KEY_PROVIDERS, REDIS } from '../tokens';
 
 /**
  * Key health in the api: the "check now" route, and the live records the key list, the secrets

@@ -1,3 +1,4 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
@@ -8,11 +9,12 @@ import { ReadModelQueries } from '@cmk/read-models';
 import { renderFleetMetrics } from '@cmk/reencryption';
 import { HealthStore, renderHealthMetrics } from '@cmk/key-health';
 import { renderWebhookMetrics } from '@cmk/webhooks';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { REDIS } from '../infrastructure/infrastructure.module';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
 import { matchesAny, presentedSecret } from './operator-credentials';
-import { OPS_OPTIONS, OPS_QUEUES, type OpsQueues } from './ops-queues';
-import type { OpsModuleOptions } from './ops.module';
+import type { OpsModuleOptions } from './ops-options';
+import type { OpsQueues } from './ops-queues';
+import { ApiErrors } from '../openapi/error-responses';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 
@@ -60,6 +62,12 @@ export class MetricsController {
     });
   }
 
+  @ApiTags('operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'Operator token or `CMK_METRICS_TOKEN`.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('UNAUTHENTICATED')
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(@Req() request: Request): Promise<string> {

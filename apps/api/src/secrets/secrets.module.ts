@@ -4,7 +4,7 @@ import { KeyHealthGate } from '@cmk/key-health';
 import type { KeyProviders } from '@cmk/key-providers';
 import { EnvReader } from '@cmk/runtime';
 import { readSecretsConfig, SecretsService, type SecretsServiceOptions } from '@cmk/secrets';
-import { KEY_PROVIDERS } from '../oidc';
+import { KEY_PROVIDERS } from '../tokens';
 import { SECRETS_COMMAND_HANDLERS } from './commands';
 import { DataKeysController, SecretsController } from './secrets.controller';
 

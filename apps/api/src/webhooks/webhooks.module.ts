@@ -3,11 +3,10 @@ import type { Redis } from 'ioredis';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import type { KeyProviders } from '@cmk/key-providers';
 import { WebhooksService } from '@cmk/webhooks';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { REDIS } from '../infrastructure/infrastructure.module';
-import { KEY_PROVIDERS } from '../oidc';
+import type { ApiConfig } from '../config';
 import { WEBHOOK_COMMAND_HANDLERS } from './commands';
 import { WebhooksController } from './webhooks.controller';
+import { API_CONFIG, KEY_PROVIDERS, REDIS } from '../tokens';
 
 /**
  * `POST/GET/DELETE /api/orgs/:org/webhooks` and `GET …/webhooks/:id/deliveries`. Secrets are

@@ -1,4 +1,4 @@
-import { specFor } from '../testing/given-when-then';
+import { specFor } from '@cmk/domain/testing';
 import { keyHealthCodec } from './codec';
 import { keyHealthDecider } from './decide';
 import type { KeyHealthChanged } from './events';

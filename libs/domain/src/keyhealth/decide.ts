@@ -12,7 +12,7 @@ export function decide(command: KeyHealthCommand, state: KeyHealthState): KeyHea
   switch (command.type) {
     case 'RecordKeyHealth': {
       const { orgId, keyId, state: to, reason, code, since } = command.data;
-      const from = state.keys[keyId]?.state ?? UNKNOWN_HEALTH;
+      const from = Object.hasOwn(state.keys, keyId) ? state.keys[keyId].state : UNKNOWN_HEALTH;
       if (from === to) return [];
       return [{ type: 'KeyHealthChanged', data: { orgId, keyId, from, to, reason, ...(code === undefined ? {} : { code }), since }, metadata: command.metadata }];
     }

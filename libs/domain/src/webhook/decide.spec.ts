@@ -1,4 +1,4 @@
-import { specFor } from '../testing/given-when-then';
+import { specFor } from '@cmk/domain/testing';
 import { webhooksCodec } from './codec';
 import { webhooksDecider } from './decide';
 import { MAX_WEBHOOKS_PER_ORG, type WebhookCreated } from './events';
@@ -24,6 +24,8 @@ describe('webhooks decider', () => {
 
   it('refuses an unknown or deleted webhook, a reused id, and more than the limit', () => {
     given([]).when({ type: 'DeleteWebhook', data: { orgId: 'acme', webhookId: 'nope' }, metadata }).thenRefuses('WEBHOOK_NOT_FOUND');
+    given([]).when({ type: 'DeleteWebhook', data: { orgId: 'acme', webhookId: '__proto__' }, metadata }).thenRefuses('WEBHOOK_NOT_FOUND');
+    given([]).when({ type: 'DeleteWebhook', data: { orgId: 'acme', webhookId: 'constructor' }, metadata }).thenRefuses('WEBHOOK_NOT_FOUND');
     given([created('wh1'), deleted('wh1')]).when({ type: 'DeleteWebhook', data: { orgId: 'acme', webhookId: 'wh1' }, metadata }).thenRefuses('WEBHOOK_NOT_FOUND');
     given([created('wh1'), deleted('wh1')]).when(create('wh1')).thenRefuses('WEBHOOK_EXISTS');
     const full = Array.from({ length: MAX_WEBHOOKS_PER_ORG }, (_, i) => created(`wh${i}`));

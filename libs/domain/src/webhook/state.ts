@@ -37,6 +37,11 @@ export function evolve(state: WebhooksState, event: WebhookEvent): WebhooksState
   }
 }
 
+/** The live webhook with this id; own properties only, so ids like `__proto__` find nothing. */
+export function hookOf(state: WebhooksState, webhookId: string): WebhookEntry | undefined {
+  return Object.hasOwn(state.hooks, webhookId) ? state.hooks[webhookId] : undefined;
+}
+
 /** Live webhooks subscribed to `type`, in creation order. */
 export function subscribersOf(state: WebhooksState, type: WebhookEventType): WebhookEntry[] {
   return Object.values(state.hooks).filter((hook) => hook.events.includes(type));

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeyProviders, type KeyProviders } from '../create-key-providers';
-import { startIssuerServer, type IssuerServer } from '../testing/serve-oidc-issuer';
+import { startIssuerServer, type IssuerServer } from '@cmk/key-providers/testing';
 import { HEALTH_PROBE_PURPOSE } from './key-health-probe';
 
 const ACCOUNT = '111122223333';
