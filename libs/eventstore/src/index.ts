@@ -3,3 +3,4 @@ export * from './port/errors';
 export * from './port/event-store';
 export * from './sqlite';
 export * from './esdb';
+export * from './postgres';

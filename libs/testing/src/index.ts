@@ -4,3 +4,4 @@ export * from './redis-server';
 export * from './service-process';
 export * from './http-client';
 export * from './private-redis';
+export * from './postgres-database';
