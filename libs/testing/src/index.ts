@@ -5,3 +5,4 @@ export * from './service-process';
 export * from './http-client';
 export * from './private-redis';
 export * from './postgres-database';
+export * from './tcp-proxy';
