@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import type { NewOrgKey, OrgKeyRecord, OrgKeyRef, OrgPlatformKeyStore } from './org-key-store';
 
 /** Advisory lock (class `'cmk\0'`, key 3) serialising this table's creation across processes. */
-const SCHEMA_LOCK = [0x636d6b00, 3] as const;
+const SCHEMA_LOCK = [0x636d6b00, 3];
 
 interface Row {
   org_id: string;
