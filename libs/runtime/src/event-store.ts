@@ -40,12 +40,18 @@ export async function openEventStore(config: CommonConfig): Promise<EventStore> 
         url: url as string,
         poolMax: config.pgPoolMax,
         // Idle connections and the LISTEN connection recover by themselves; say so, once each.
-        onBackgroundError: (error) => logger.warn(`PostgreSQL connection lost (it reconnects): ${error instanceof Error ? error.message : String(error)}`),
+        onBackgroundError: (error) => logger.warn(`PostgreSQL connection lost (it reconnects): ${messageOf(error)}`),
+        // An outage shows in the logs while it is being ridden out, not only when it wins.
+        retry: { onRetry: (error, attempt) => logger.warn(`PostgreSQL event store: attempt ${attempt} failed (${messageOf(error)}); retrying`) },
       });
     }
     case 'esdb':
       return openEsdbEventStore({ url: url as string });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Hides credentials in connection strings before they reach a log line. */
