@@ -8,8 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { EventData, EventStore } from '../src/port/event-store';
-import type { Position } from '../src/port/position';
+import type { EventData, EventStore, Position } from '@cmk/eventstore/port';
 
 export interface WorkloadSizes {
   readonly appends: number;

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
-import { PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
+import { PROJECTIONS, REDIS } from '../tokens';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;

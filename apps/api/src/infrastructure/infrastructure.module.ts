@@ -4,10 +4,8 @@ import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
-import { API_CONFIG, type ApiConfig } from '../config';
-
-export const REDIS = Symbol('REDIS');
-export const PROJECTIONS = Symbol('PROJECTIONS');
+import type { ApiConfig } from '../config';
+import { API_CONFIG, PROJECTIONS, REDIS } from '../tokens';
 
 const projectionLogger = new Logger('projections');
 

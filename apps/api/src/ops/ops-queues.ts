@@ -14,6 +14,3 @@ export class OpsQueues {
     await Promise.all(this.all.map((queue) => queue.close()));
   }
 }
-
-export const OPS_QUEUES = Symbol('OPS_QUEUES');
-export const OPS_OPTIONS = Symbol('OPS_OPTIONS');

@@ -1,6 +1,4 @@
-import type { AppendResult, ExpectedRevision } from '../port/event-store';
-import { ConcurrencyError, DuplicateEventIdError } from '../port/errors';
-import { START_POSITION } from '../port/position';
+import { type AppendResult, type ExpectedRevision, ConcurrencyError, DuplicateEventIdError, START_POSITION } from '@cmk/eventstore/port';
 import type { PendingAppend } from './pg-group-commit';
 import { positionOf } from './pg-rows';
 

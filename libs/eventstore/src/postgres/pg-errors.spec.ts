@@ -1,4 +1,4 @@
-import { ConcurrencyError, EventStoreUnavailableError } from '../port/errors';
+import { ConcurrencyError, EventStoreUnavailableError } from '@cmk/eventstore/port';
 import { isTransientPgError, uniqueViolationOf, withRetries } from './pg-errors';
 
 const pgError = (code: string, message = 'pg error', extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { code, ...extra });

@@ -1,4 +1,4 @@
-import { EventStoreUnavailableError } from '../port/errors';
+import { EventStoreUnavailableError } from '@cmk/eventstore/port';
 
 /**
  * SQLSTATEs after which running the same statement again is safe and may succeed: the

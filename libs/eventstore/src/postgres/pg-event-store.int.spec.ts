@@ -1,5 +1,5 @@
 import { PostgresTestDatabase } from '@cmk/testing';
-import { eventStoreContract } from '../testing';
+import { eventStoreContract } from '@cmk/eventstore/testing';
 import { openPostgresEventStore } from './index';
 
 // The shared contract against the real PostgreSQL server, in a database of this run's own.

@@ -1,17 +1,19 @@
 import { Pool, type PoolConfig, type QueryConfig, type QueryResultRow } from 'pg';
-import type {
-  AllSubscription,
-  AppendOptions,
-  AppendResult,
-  EventData,
-  EventStore,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../port/event-store';
-import { ConcurrencyError, DuplicateEventIdError } from '../port/errors';
-import { START_POSITION, type Position } from '../port/position';
+import {
+  type AllSubscription,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type EventStore,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  ConcurrencyError,
+  DuplicateEventIdError,
+  START_POSITION,
+  type Position,
+} from '@cmk/eventstore/port';
 import { appendParameters, expectedText, outcomeOf, repeatedIdIn, type AppendRow } from './pg-append';
 import { uniqueViolationOf, withRetries, type RetryOptions } from './pg-errors';
 import { PgGroupCommit, type PendingAppend } from './pg-group-commit';

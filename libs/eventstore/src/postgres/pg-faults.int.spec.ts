@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { PostgresTestDatabase, TcpProxy, waitFor } from '@cmk/testing';
-import { ids, newEvent, rejectionOf, SubscriptionRecorder, TestStreams, expectConcurrencyError } from '../testing';
-import { EventStoreUnavailableError } from '../port/errors';
+import { ids, newEvent, rejectionOf, SubscriptionRecorder, TestStreams, expectConcurrencyError } from '@cmk/eventstore/testing';
+import { EventStoreUnavailableError } from '@cmk/eventstore/port';
 import { LOCK_CLASS, APPEND_LOCK } from './pg-append-function';
 import { openPostgresEventStore, PG_SCHEMA_VERSION, SchemaTooNewError } from './index';
 

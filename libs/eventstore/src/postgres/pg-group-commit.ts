@@ -1,4 +1,4 @@
-import type { AppendOptions, AppendResult, EventData } from '../port/event-store';
+import type { AppendOptions, AppendResult, EventData } from '@cmk/eventstore/port';
 
 export interface PendingAppend {
   readonly stream: string;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { PostgresTestDatabase, waitFor } from '@cmk/testing';
-import { ids, newEvent, SubscriptionRecorder, TestStreams } from '../testing';
-import { comparePositions } from '../port/position';
+import { ids, newEvent, SubscriptionRecorder, TestStreams } from '@cmk/eventstore/testing';
+import { comparePositions } from '@cmk/eventstore/port';
 import { openPostgresEventStore, type PostgresEventStore } from './index';
 
 /** An hour: long enough that only LISTEN/NOTIFY (or a reconnect wake-up) can deliver in a test. */

@@ -1,6 +1,5 @@
 import type { QueryConfig } from 'pg';
-import type { JsonObject, RecordedEvent } from '../port/event-store';
-import type { Position } from '../port/position';
+import type { JsonObject, RecordedEvent, Position } from '@cmk/eventstore/port';
 
 /**
  * A row of `cmk_events` as node-postgres returns it: `bigint` columns arrive as decimal text

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { PostgresTestDatabase } from '@cmk/testing';
-import { orgKeyStoreContract } from '../testing/org-key-store-contract';
+import { orgKeyStoreContract } from '@cmk/key-providers/testing';
 import { PostgresOrgKeyStore } from './postgres-org-key-store';
 
 /**
