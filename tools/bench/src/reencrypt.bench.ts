@@ -9,8 +9,8 @@
  * Scenarios: `--workers` worker process(es); 2 workers (comparison); quota-bound (emulator
  * quota 1 000 req/s + 5 ms latency, fleet limiter at 1 000/s). The baseline is a bare SDK
  * Encrypt loop at the fleet's KMS concurrency, in its own process like a worker. Results are
- * merged into bench-results/reencrypt.json under the key count (`<keys>:postgres` for
- * `--store postgres`, which runs the apps on a PostgreSQL database created for the run and
+ * merged into bench-results/reencrypt.json under the key count (`<keys>:<store>` when `--store`
+ * is given; `--store postgres` runs the apps on a PostgreSQL database created for the run and
  * dropped after it, on `CMK_TEST_POSTGRES_URL` or the local server). Profile with
  * `CMK_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`.
  */
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { runs?: Record<string, unknown> }) : {};
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
   const run = { measuredAt: new Date().toISOString(), store: STORE, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), command: `npm run bench:reencrypt -- ${process.argv.slice(2).join(' ')}`.trim(), concurrency: CONCURRENCY, bareEncryptPerSecond: Math.round(bare), bareEncryptRuns: [Math.round(bareBefore), Math.round(bareAfter)], results, quotaFraction };
-  writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [STORE === 'sqlite' ? String(KEYS) : `${KEYS}:${STORE}`]: run } }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [process.argv.includes('--store') ? `${KEYS}:${STORE}` : String(KEYS)]: run } }, null, 2)}\n`);
   await batches.close();
   queryRedis.disconnect();
   await api.stop();
