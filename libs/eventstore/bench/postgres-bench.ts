@@ -2,7 +2,8 @@
  * Throughput of the PostgreSQL event store on this machine, in a database created for the run
  * and dropped after it (`CMK_TEST_POSTGRES_URL`, default the local server). Not a test.
  *
- *   TS_NODE_SWC=true node -r ts-node/register/transpile-only -r tsconfig-paths/register libs/eventstore/bench/postgres-bench.ts [appends] [events]
+ *   npm run bench:eventstore            (both stores, default sizes)
+ *   npm run -s build && node dist/libs/eventstore/bench/postgres-bench.js [appends] [events]
  *
  * The workloads (shared with `sqlite-bench.ts`) are in `store-workloads.ts`.
  */

@@ -1,7 +1,8 @@
 /**
  * Throughput of the embedded SQLite event store on this machine. Not a test: run it by hand.
  *
- *   TS_NODE_SWC=true node -r ts-node/register/transpile-only libs/eventstore/bench/sqlite-bench.ts [appends] [events]
+ *   npm run bench:eventstore            (both stores, default sizes)
+ *   npm run -s build && node dist/libs/eventstore/bench/sqlite-bench.js [appends] [events]
  *
  * The workloads (shared with `postgres-bench.ts`) are in `store-workloads.ts`.
  */
