@@ -35,6 +35,8 @@ export interface PostgresEventStoreOptions {
   readonly notifications?: boolean;
   /** Rows a subscription reads per page. Default 500. */
   readonly pageSize?: number;
+  /** Least time between two reads of a live subscription (gathers a burst of commits). Default 10 ms. */
+  readonly minLiveReadIntervalMs?: number;
   /** Retries after transient failures (dropped connections, failover, serialisation failures). */
   readonly retry?: RetryOptions;
   /** Shown in `pg_stat_activity`. Default `cmk`. */
@@ -130,7 +132,13 @@ export class PostgresEventStore implements EventStore {
           };
         },
       },
-      { from: start, prefixes: options.filter?.streamNamePrefixes, pageSize: this.options.pageSize ?? 500, pollIntervalMs: this.options.pollIntervalMs ?? 1_000 },
+      {
+        from: start,
+        prefixes: options.filter?.streamNamePrefixes,
+        pageSize: this.options.pageSize ?? 500,
+        pollIntervalMs: this.options.pollIntervalMs ?? 1_000,
+        minLiveReadIntervalMs: this.options.minLiveReadIntervalMs ?? 10,
+      },
       (ended) => this.subscriptions.delete(ended),
     );
     this.subscriptions.add(subscription);

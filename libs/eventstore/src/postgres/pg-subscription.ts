@@ -16,6 +16,12 @@ export interface PgSubscriptionSettings {
   readonly pageSize: number;
   /** Fallback polling period while live; wake-ups normally come from LISTEN/NOTIFY. */
   readonly pollIntervalMs: number;
+  /**
+   * Least time between two live reads. Every commit wakes every subscription (NOTIFY, and the
+   * local wake for appends through the same object); under a stream of small commits this
+   * gathers them into one read instead of one query per commit per subscription.
+   */
+  readonly minLiveReadIntervalMs: number;
 }
 
 /**
@@ -64,10 +70,19 @@ export class PgAllSubscription implements AllSubscription {
     try {
       let cursor = await this.settings.from;
       let caughtUp = false;
+      let lastLiveRead = 0;
+      let fullPage = false;
       while (!this.closed) {
+        // A full page means a backlog: read on at once. At the head, gather commits first.
+        if (caughtUp && !fullPage) {
+          const wait = lastLiveRead + this.settings.minLiveReadIntervalMs - Date.now();
+          if (wait > 0) await this.pause(wait);
+          lastLiveRead = Date.now();
+        }
         this.wokenSinceRead = false;
         const rows = await this.source.readPage(cursor, this.settings.pageSize, this.settings.prefixes);
         if (this.closed) return;
+        fullPage = rows.length >= this.settings.pageSize;
         if (rows.length === 0) {
           if (!caughtUp) {
             caughtUp = true;
@@ -90,6 +105,23 @@ export class PgAllSubscription implements AllSubscription {
       stopListening();
       this.onEnd(this);
     }
+  }
+
+  /** Waits `ms`, or less if `unsubscribe()` comes first. */
+  private pause(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      // A wake-up during the pause must not end it early, only unsubscribe may (closed is set).
+      this.wake = () => {
+        if (this.closed) done();
+      };
+    });
   }
 
   /** Resolves on the next wake-up, the fallback poll, or `unsubscribe()`, whichever comes first. */
