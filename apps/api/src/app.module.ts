@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { ApiConfig } from './config';
-import { API_CONFIG } from './tokens';
+import { API_CONFIG, API_METRICS } from './tokens';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
 import { AdminModule } from './admin/admin.module';
@@ -13,11 +13,18 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { requestLogging } from './http/request-logging';
+import { ApiMetrics } from './ops/api-metrics';
+import type { Logger as Pino } from 'pino';
+import { createRootLogger } from '@cmk/runtime';
+import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
   /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
   readonly keyVerifier?: Provider;
+  /** The process's pino logger (request logs and every Nest logger write to it). Default: one from the config. */
+  readonly rootLogger?: Pino;
 }
 
 /** The api's composition root: configuration and adapters are bound to ports here only. */
@@ -27,7 +34,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        { module: ConfigHolder, global: true, providers: [{ provide: API_CONFIG, useValue: options.config }], exports: [API_CONFIG] },
+        {
+          module: ConfigHolder,
+          global: true,
+          providers: [
+            { provide: API_CONFIG, useValue: options.config },
+            { provide: API_METRICS, useValue: new ApiMetrics() },
+          ],
+          exports: [API_CONFIG, API_METRICS],
+        },
+        requestLogging(options.rootLogger ?? createRootLogger(options.config)),
         CqrsModule.forRoot(),
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),
@@ -38,6 +54,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         KeysModule.register({ keyVerifier: options.keyVerifier }),
+        ConsoleApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -4,3 +4,4 @@ export * from './redis';
 export * from './store-identity';
 export * from './redis-ownership';
 export * from './startup';
+export * from './logging';

@@ -1,9 +1,11 @@
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
 import { PROJECTIONS, REDIS } from '../tokens';
+import { LivenessDto, ReadinessDto } from './responses';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
@@ -24,6 +26,7 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
  * `/healthz`: the process is up (liveness; never touches dependencies).
  * `/readyz`: the event store and Redis answer, with the projection checkpoint (readiness).
  */
+@ApiTags('probes')
 @Controller()
 export class HealthController {
   constructor(
@@ -32,11 +35,16 @@ export class HealthController {
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
   ) {}
 
+  @ApiOperation({ summary: 'Liveness', description: 'Touches no dependency.' })
+  @ApiOkResponse({ type: LivenessDto })
   @Get('healthz')
   health() {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ summary: 'Readiness', description: 'Event store and Redis answer within 2 s; the projection position.' })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'A dependency did not answer' })
   @Get('readyz')
   async ready(@Res({ passthrough: true }) response: Response) {
     const checks = await Promise.all([

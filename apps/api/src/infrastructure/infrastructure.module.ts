@@ -1,11 +1,12 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { EVENT_STORE, withTimedAppends, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys } from '@cmk/reencryption';
 import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
 import type { ApiConfig } from '../config';
-import { API_CONFIG, PROJECTIONS, REDIS } from '../tokens';
+import type { ApiMetrics } from '../ops/api-metrics';
+import { API_CONFIG, API_METRICS, PROJECTIONS, REDIS } from '../tokens';
 
 const projectionLogger = new Logger('projections');
 
@@ -17,7 +18,11 @@ const projectionLogger = new Logger('projections');
 @Global()
 @Module({
   providers: [
-    { provide: EVENT_STORE, inject: [API_CONFIG], useFactory: (config: ApiConfig) => openEventStore(config) },
+    {
+      provide: EVENT_STORE,
+      inject: [API_CONFIG, API_METRICS],
+      useFactory: async (config: ApiConfig, metrics: ApiMetrics) => withTimedAppends(await openEventStore(config), metrics.observeAppend),
+    },
     {
       provide: REDIS,
       inject: [API_CONFIG, EVENT_STORE],

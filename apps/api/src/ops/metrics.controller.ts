@@ -1,39 +1,45 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
-import { renderFleetMetrics } from '@cmk/reencryption';
+import { registerFleetCollectors } from '@cmk/reencryption';
 import type { ApiConfig } from '../config';
-import { API_CONFIG, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
+import { API_CONFIG, API_METRICS, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
+import type { ApiMetrics } from './api-metrics';
 import { matchesAny, presentedSecret } from './operator-credentials';
 import type { OpsModuleOptions } from './ops-options';
 import type { OpsQueues } from './ops-queues';
+import { ApiErrors } from '../openapi/error-responses';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 
 /**
- * `GET /metrics` (Prometheus text): this api process (default Node metrics), queue depth per
- * queue and state and projection lag (collected on scrape), and the fleet-wide counters and
- * histograms every worker pushes to Redis (rewraps, failures by code, batch and KMS latency).
+ * `GET /metrics` (Prometheus text): this api process (`ApiMetrics`: Node defaults, HTTP
+ * durations, event-store appends, data-key cache), queue depth per queue and state and
+ * projection lag (collected on scrape), and the fleet-wide counters and histograms every worker
+ * pushes to Redis (rewraps, failures by code, batch and KMS latency).
  * Operator-only: `Bearer <CMK_OPERATOR_TOKEN>` or `Bearer <CMK_METRICS_TOKEN>` (a scrape-only
  * secret, so Prometheus never holds the operator token).
  */
 @Controller()
 export class MetricsController {
-  private readonly registry = new Registry();
+  private readonly registry: Registry;
 
   constructor(
+    @Inject(API_METRICS) metrics: ApiMetrics,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(OPS_OPTIONS) private readonly options: OpsModuleOptions,
     @Inject(OPS_QUEUES) queues: OpsQueues,
     @Inject(EVENT_STORE) store: EventStore,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     queries: ReadModelQueries,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
+    this.registry = metrics.registry;
+    registerFleetCollectors(this.registry, redis);
     new Gauge({
       name: 'cmk_queue_jobs',
       help: 'Jobs per re-encryption queue and state.',
@@ -57,6 +63,12 @@ export class MetricsController {
     });
   }
 
+  @ApiTags('operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'Operator token or `CMK_METRICS_TOKEN`.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('UNAUTHENTICATED')
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(@Req() request: Request): Promise<string> {
@@ -64,6 +76,6 @@ export class MetricsController {
     if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
       throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
     }
-    return (await this.registry.metrics()) + (await renderFleetMetrics(this.redis));
+    return this.registry.metrics();
   }
 }
