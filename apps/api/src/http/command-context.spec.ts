@@ -37,7 +37,7 @@ describe('request ids', () => {
     const req = request({ 'x-request-id': 'req-outage' });
     let status = 0;
     let sent: unknown;
-    const response = { headersSent: false, status: (code: number) => ((status = code), response), json: (body: unknown) => (sent = body) };
+    const response = { headersSent: false, status: (code: number) => ((status = code), response), type: () => response, json: (body: unknown) => (sent = body) };
     const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => response }) } as unknown as ArgumentsHost;
     const filter = new ErrorFilter();
     (filter as unknown as { logger: { warn: () => void } }).logger = { warn: () => undefined };
