@@ -22,3 +22,4 @@ export { SqliteOrgKeyStore, ORG_KEY_FILE } from './org-platform/sqlite-org-key-s
 export { EsdbOrgKeyStore } from './org-platform/esdb-org-key-store';
 export { OrgPlatformKeys, orgKeyContext, type OrgPlatformKeysOptions } from './org-platform/org-platform-keys';
 export { OrgPlatformKeyProvider, orgPlatformKekRef, generationOfKekRef, isOrgPlatformWrapped } from './org-platform/org-platform-provider';
+export { PostgresOrgKeyStore, type PostgresOrgKeyStoreOptions } from './org-platform/postgres-org-key-store';
