@@ -2,9 +2,11 @@ import { Logger } from '@nestjs/common';
 import { AUDIT_CHECKPOINT_KEY, AuditChainer, DigestKeyArchive, oidcDigestSigner, redisChainerCheckpoint } from '@cmk/audit';
 import { createKeyProviders, OidcSigningKeyStore, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { fleetKeys, migrateLegacyPlatformDataKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
+import { bullConnection, fleetKeys, migrateLegacyPlatformDataKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { formatPosition, withTimedAppends } from '@cmk/eventstore';
 import { claimRedisForStore, createRedis, describeEventStore, createRootLogger, loadConfigOrExit, nestLoggerOver, openEventStore, storeIdentity } from '@cmk/runtime';
+import { startKeyHealthFleet } from '@cmk/key-health';
+import { startWebhookFleet, webhookKeys } from '@cmk/webhooks';
 import { loadWorkerConfig } from './config';
 import { startProbeServer } from './probe-server';
 import { WorkerMetrics } from './worker-metrics';
@@ -12,6 +14,8 @@ import { WorkerMetrics } from './worker-metrics';
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
 const auditLogger = new Logger('audit-chain');
+const healthLogger = new Logger('key-health');
+const webhookLogger = new Logger('webhooks');
 
 /**
  * The worker process: projections (idempotent, safe beside the api's) and the re-encryption
@@ -23,10 +27,10 @@ async function main(): Promise<void> {
   const metrics = new WorkerMetrics(config.workerName);
   const store = withTimedAppends(await openEventStore(config), metrics.observeAppend);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
-  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]);
+  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
-  const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
-  const fleet: Fleet | undefined = providers
+  const providers = config.runReencryption || config.runKeyHealth || config.runWebhooks ? await createKeyProviders(config.keyProviders) : undefined;
+  const fleet: Fleet | undefined = providers && config.runReencryption
     ? startReencryptionFleet({
         store,
         redis,
@@ -75,7 +79,17 @@ async function main(): Promise<void> {
         },
       }).catch((error: unknown) => platformLog.warn(`migration to org platform keys stopped (resumes at the next start): ${error instanceof Error ? error.message : String(error)}`))
     : undefined;
-  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
+  const connection = bullConnection(config.redisUrl, `cmk-signals-${config.workerName}`);
+  const queries = new ReadModelQueries(redis);
+  const health =
+    providers && config.runKeyHealth
+      ? startKeyHealthFleet({ store, redis, connection, queries, probe: providers.probe, settings: config.keyHealth, logger: healthLogger, workerName: config.workerName })
+      : undefined;
+  const webhooks =
+    providers && config.runWebhooks
+      ? startWebhookFleet({ store, redis, connection, platform: providers.registry.platformProvider, settings: config.webhooks, logger: webhookLogger, workerName: config.workerName })
+      : undefined;
+  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'}; key health: ${health ? 'on' : 'off'}; webhooks: ${webhooks ? 'on' : 'off'})`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -84,6 +98,8 @@ async function main(): Promise<void> {
     logger.log(`${signal}: shutting down`);
     // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
     await fleet?.close();
+    await health?.close();
+    await webhooks?.close();
     await rewrapLoop?.stop();
     await Promise.race([migration, new Promise((done) => setTimeout(done, 5_000).unref())]);
     await probes?.close();

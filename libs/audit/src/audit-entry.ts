@@ -25,11 +25,11 @@ export interface AuditEntry {
 }
 
 /**
- * Fields that hold secrets or key material: token digests and wrapped data keys. They never
- * leave the service; the feed carries `sha256:<hex>` of the value instead, so the chain still
+ * Fields that hold secrets or key material: token digests, wrapped data keys, wrapped webhook
+ * signing secrets. They never leave the service; the feed carries `sha256:<hex>` of the value instead, so the chain still
  * commits to them (altering a wrapped key in the store is detected) without revealing them.
  */
-export const REDACTED_FIELDS: readonly string[] = ['sha256', 'wrapped', 'plaintext', 'token', 'privateKey'];
+export const REDACTED_FIELDS: readonly string[] = ['sha256', 'wrapped', 'secret', 'plaintext', 'token', 'privateKey'];
 
 export const REDACTED_PREFIX = 'redacted:sha256:';
 

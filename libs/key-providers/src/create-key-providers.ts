@@ -1,6 +1,7 @@
 import { AwsClientPool } from './aws/aws-client-pool';
 import { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
 import { CustomerKmsKeys } from './aws/customer-kms-keys';
+import { KeyHealthProbe } from './aws/key-health-probe';
 import { KmsCalls } from './aws/kms-calls';
 import { WebIdentityCredentials } from './aws/web-identity-credentials';
 import type { KeyProvidersConfig } from './config';
@@ -23,6 +24,8 @@ export interface KeyProviders {
   readonly signingKeys: OidcSigningKeyStore;
   readonly registry: KeyProviderRegistry;
   readonly verifier: AwsKmsKeyVerifier;
+  /** The canary round trip of key health checks. */
+  readonly probe: KeyHealthProbe;
   /** The local keyring when the platform key is local (for rotation tooling); else undefined. */
   readonly platformKeyring: PlatformMasterKeyring | undefined;
   /** The org platform keys (destroyable, one live generation per org). */
@@ -41,7 +44,8 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
     tokenTtlSeconds,
   });
   const clients = new AwsClientPool(config.aws);
-  const customerKeys = new CustomerKmsKeys(clients, new WebIdentityCredentials(issuer, clients, config.sessions), config.throttleRetry);
+  const credentials = new WebIdentityCredentials(issuer, clients, config.sessions);
+  const customerKeys = new CustomerKmsKeys(clients, credentials, config.throttleRetry);
 
   let platform: KeyEncryptionProvider;
   let platformKeyring: PlatformMasterKeyring | undefined;
@@ -80,6 +84,7 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
     registry: new KeyProviderRegistry(platform, customerKeys, orgKeys),
     orgKeys,
     verifier: new AwsKmsKeyVerifier(customerKeys),
+    probe: new KeyHealthProbe(clients, credentials),
     platformKeyring,
     close: () => {
       clients.close();

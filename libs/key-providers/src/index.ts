@@ -9,6 +9,7 @@ export { KmsCalls, type ThrottleRetryOptions, type KmsClientSource } from './aws
 export { CustomerKmsKeys } from './aws/customer-kms-keys';
 export { CustomerKmsKeyProvider } from './aws/customer-kms-provider';
 export { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
+export { KeyHealthProbe, HEALTH_PROBE_PURPOSE, type ProbeTarget } from './aws/key-health-probe';
 export { mapKmsFailure, mapStsFailure, type KmsOperation, type KmsCallSite } from './aws/aws-failures';
 export { KeyProviderRegistry, providerRequestFor, type ProviderRequest } from './registry';
 export { OidcSigningKeyStore, SIGNING_KEY_FILE, SIGNING_ALG, type PublicJwk, type SigningKeyStoreOptions } from './oidc/signing-key-store';
@@ -21,3 +22,4 @@ export { SqliteOrgKeyStore, ORG_KEY_FILE } from './org-platform/sqlite-org-key-s
 export { EsdbOrgKeyStore } from './org-platform/esdb-org-key-store';
 export { OrgPlatformKeys, orgKeyContext, type OrgPlatformKeysOptions } from './org-platform/org-platform-keys';
 export { OrgPlatformKeyProvider, orgPlatformKekRef, generationOfKekRef, isOrgPlatformWrapped } from './org-platform/org-platform-provider';
+export { PostgresOrgKeyStore, type PostgresOrgKeyStoreOptions } from './org-platform/postgres-org-key-store';

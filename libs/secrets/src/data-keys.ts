@@ -17,6 +17,7 @@ import { CachedDataKey } from './data-key-cache';
 import { envelopeAad } from './envelope';
 import { dataKeyNotFound, secretsError } from './errors';
 import type { KeyringReader } from './keyring-reader';
+import { blockedByHealth, type NewDataKeyGate } from './new-data-key-gate';
 import { dataKeyIdFor } from './scope';
 import { StrandedKeyGuard } from './stranded-key-guard';
 
@@ -30,6 +31,7 @@ export class DataKeyRepository {
     private readonly store: EventStore,
     private readonly providers: KeyProviderRegistry,
     private readonly keyrings: KeyringReader,
+    private readonly gate?: NewDataKeyGate,
   ) {
     this.strandedGuard = new StrandedKeyGuard(store, providers, keyrings);
   }
@@ -117,6 +119,8 @@ export class DataKeyRepository {
     if (keyId !== PLATFORM_KEY_ID && !findKey(state, keyId)) {
       throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} is not on the key ring`, { keyId });
     }
+    const block = keyId === PLATFORM_KEY_ID ? undefined : await this.gate?.blocked(orgId, keyId);
+    if (block) throw blockedByHealth(keyId, block);
     return providerRequestFor(state, orgId, keyId);
   }
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_STORE, withTimedAppends, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys } from '@cmk/reencryption';
+import { webhookKeys } from '@cmk/webhooks';
 import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
 import type { ApiConfig } from '../config';
 import type { ApiMetrics } from '../ops/api-metrics';
@@ -28,7 +29,7 @@ const projectionLogger = new Logger('projections');
       inject: [API_CONFIG, EVENT_STORE],
       useFactory: async (config: ApiConfig, store: EventStore) => {
         const redis = createRedis(config.redisUrl, 'cmk-api');
-        await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
+        await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint]);
         return redis;
       },
     },

@@ -1,5 +1,5 @@
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@cmk/domain';
 import { ReadModelQueries, type KeyView } from '@cmk/read-models';
@@ -12,6 +12,10 @@ import { KeyringHistory } from './history';
 import { AuditService } from '../audit';
 import { AddedKeyDto, DefaultKeyDto, HistoryPageDto, KeyListDto, ReencryptionDto, ReencryptionStartedDto } from './responses';
 import { ApiErrors, BODY_ERRORS, COMMAND_ERRORS, KMS_ERRORS, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
+import { HealthStore } from '@cmk/key-health';
+import type { ApiConfig } from '../config';
+import { API_CONFIG } from '../tokens';
+import { newDataKeysStatus, presentHealth } from '../key-health/health-view';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -34,6 +38,8 @@ export class KeysController {
     private readonly live: LiveReencryptionService,
     private readonly history: KeyringHistory,
     private readonly audit: AuditService,
+    private readonly health: HealthStore,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /** `?at=<RFC 3339>`: the list as it was then, replayed from the key ring's events. */
@@ -44,8 +50,14 @@ export class KeysController {
   @Get()
   @Roles('admin', 'auditor')
   async list(@Param('org') org: string, @Query('at') at?: string) {
-    const doc = at === undefined ? await this.queries.getKeyList(org) : await this.audit.keyListAt(org, at);
-    return { keys: doc.keys.map(present), defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption };
+    if (at !== undefined) {
+      // As it was then: replayed from the key ring's events (health is a live probe, not history).
+      const then = await this.audit.keyListAt(org, at);
+      return { keys: then.keys.map(present), defaultKeyId: then.defaultKeyId, reencryption: then.reencryption };
+    }
+    const [doc, records] = await Promise.all([this.queries.getKeyList(org), this.health.list(org)]);
+    const keys = doc.keys.map((key) => ({ ...present(key), health: presentHealth(records[key.id], this.config.keyHealth.confirmations) }));
+    return { keys, defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption, newDataKeys: newDataKeysStatus(doc, records) };
   }
 
   @ApiOperation({ summary: 'Add a customer managed key', description: 'Verified first with STS AssumeRoleWithWebIdentity, GenerateDataKey and Decrypt. The first key becomes the default and starts a re-encryption.' })

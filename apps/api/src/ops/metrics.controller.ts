@@ -7,6 +7,8 @@ import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
 import { registerFleetCollectors } from '@cmk/reencryption';
+import { HealthStore, renderHealthMetrics } from '@cmk/key-health';
+import { renderWebhookMetrics } from '@cmk/webhooks';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, API_METRICS, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
 import type { ApiMetrics } from './api-metrics';
@@ -35,14 +37,15 @@ export class MetricsController {
     @Inject(OPS_OPTIONS) private readonly options: OpsModuleOptions,
     @Inject(OPS_QUEUES) queues: OpsQueues,
     @Inject(EVENT_STORE) store: EventStore,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     queries: ReadModelQueries,
+    private readonly health: HealthStore,
   ) {
     this.registry = metrics.registry;
     registerFleetCollectors(this.registry, redis);
     new Gauge({
       name: 'cmk_queue_jobs',
-      help: 'Jobs per re-encryption queue and state.',
+      help: 'Jobs per worker queue (re-encryption, key health, webhooks) and state.',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
@@ -76,6 +79,8 @@ export class MetricsController {
     if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
       throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
     }
-    return this.registry.metrics();
+    // Key health and webhook figures are rendered from their Redis records on scrape.
+    const parts = await Promise.all([this.registry.metrics(), renderHealthMetrics(this.redis, this.health), renderWebhookMetrics(this.redis)]);
+    return parts.join('');
   }
 }

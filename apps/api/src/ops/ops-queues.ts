@@ -1,13 +1,15 @@
 import { Queue } from 'bullmq';
 import { bullConnection, QUEUES } from '@cmk/reencryption';
+import { HEALTH_QUEUE } from '@cmk/key-health';
+import { WEBHOOK_QUEUE } from '@cmk/webhooks';
 
-/** The re-encryption queues as the api sees them (dashboard, queue depth); it never processes jobs. */
+/** The worker fleet's queues as the api sees them (dashboard, queue depth); it never processes jobs. */
 export class OpsQueues {
   readonly all: Queue[];
 
   constructor(redisUrl: string) {
     const connection = bullConnection(redisUrl, 'cmk-api-ops');
-    this.all = Object.values(QUEUES).map((name) => new Queue(name, { connection }));
+    this.all = [...Object.values(QUEUES), HEALTH_QUEUE, WEBHOOK_QUEUE].map((name) => new Queue(name, { connection }));
   }
 
   async close(): Promise<void> {
