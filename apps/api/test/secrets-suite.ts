@@ -187,7 +187,7 @@ export function secretsSuite(eventStore: Exclude<E2eEventStore, 'esdb'>): void {
 
       it('finds none of the created data keys (raw, hex, base64) in the event store file, its rows, or Redis', async () => {
         // The test process unwraps every data key itself, from the same store and key material.
-        providers = await createKeyProviders({ dataDir: env.dataDir, publicUrl: env.baseUrl, aws: { kmsEndpoint: env.kms.url, stsEndpoint: env.kms.url } });
+        providers = await createKeyProviders({ dataDir: env.dataDir, publicUrl: env.baseUrl, aws: { kmsEndpoint: env.kms.url, stsEndpoint: env.kms.url }, orgKeyStoreUrl: env.postgres?.url });
         const service = new SecretsService(store, providers.registry);
         const keys: Buffer[] = [];
         for (const { org, scope, ciphertext } of used) {

@@ -14,6 +14,7 @@ import { KeyProviderRegistry } from './registry';
 import { OrgPlatformKeys } from './org-platform/org-platform-keys';
 import type { OrgPlatformKeyStore } from './org-platform/org-key-store';
 import { ORG_KEY_FILE, SqliteOrgKeyStore } from './org-platform/sqlite-org-key-store';
+import { PostgresOrgKeyStore } from './org-platform/postgres-org-key-store';
 import { join } from 'node:path';
 import { parseKeyArn } from '@cmk/domain';
 import type { KeyEncryptionProvider } from './port';
@@ -75,8 +76,10 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
     platform = new LocalPlatformKeyProvider(platformKeyring);
   }
 
-  // Default: a SQLite file beside the event store's; apps on EventStoreDB pass theirs.
-  const store = orgKeyStore ?? SqliteOrgKeyStore.open(join(config.dataDir, ORG_KEY_FILE));
+  // The event store's PostgreSQL database when it is one; otherwise a SQLite file beside the event store's.
+  const store =
+    orgKeyStore ??
+    (config.orgKeyStoreUrl !== undefined ? await PostgresOrgKeyStore.open({ url: config.orgKeyStoreUrl }) : SqliteOrgKeyStore.open(join(config.dataDir, ORG_KEY_FILE)));
   const orgKeys = new OrgPlatformKeys(store, platform, { masterFor: previousPlatformKey });
   return {
     issuer,

@@ -27,6 +27,7 @@ import { ReadModelQueries } from '@cmk/read-models';
 import { bullConnection, DEFAULT_REENCRYPTION_SETTINGS, QUEUES } from '@cmk/reencryption';
 import { freePort, HttpClient, PostgresTestDatabase, RedisServer, ServiceProcess, waitFor } from '@cmk/testing';
 import { openPostgresEventStore, openSqliteEventStore } from '@cmk/eventstore';
+import { PostgresOrgKeyStore } from '@cmk/key-providers';
 import { bareEncryptLoop } from './reencrypt-bare-loop';
 import { seedDataKeys } from './reencrypt-seed';
 
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     await operator.post('/api/admin/orgs', { login: org, edition: 'enterprise' });
     const admin = new HttpClient(baseUrl, (await operator.post<{ token: string }>(`/api/admin/orgs/${org}/tokens`, { user: 'bench', role: 'admin' })).body.token);
     const seedStart = performance.now();
-    const head = await seedDataKeys(await openStore(), dataDir, org, KEYS, (n) => process.stdout.write(`[${name}] seeded ${n}\n`));
+    const head = await seedDataKeys(await openStore(), dataDir, org, KEYS, (n) => process.stdout.write(`[${name}] seeded ${n}\n`), postgres ? await PostgresOrgKeyStore.open({ url: postgres.url }) : undefined);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     process.stdout.write(`[${name}] seeded ${KEYS} data keys in ${seedSeconds.toFixed(1)} s\n`);
     const procs = [];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { dataKeyDecider, decodeDataKeyEvent, PLATFORM_KEY_ID, type DataKeyEvent } from '@cmk/domain';
-import { openEsdbEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
-import { describeDependents, ORG_KEY_FILE, platformKekRef, PlatformMasterKeyring, SqliteOrgKeyStore } from '@cmk/key-providers';
+import { openEsdbEventStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
+import { describeDependents, ORG_KEY_FILE, platformKekRef, PlatformMasterKeyring, PostgresOrgKeyStore, postgresUrlOrUndefined, SqliteOrgKeyStore, type OrgPlatformKeyStore } from '@cmk/key-providers';
 
 /**
  * `keys retire-platform <version>`: removes a platform master key version only when nothing
@@ -17,8 +17,13 @@ export async function retirePlatformVersion(dataDir: string, version: number, ev
   const versions = keyring.versionNumbers();
   if (versions[versions.length - 1] === version) throw new Error(`Platform key version ${version} is the newest (it wraps everything new): rotate first`);
   const kekRef = platformKekRef(version);
-  const orgKeys = SqliteOrgKeyStore.open(join(dataDir, ORG_KEY_FILE));
-  const store = eventStoreUrl ? await openEsdbEventStore({ url: eventStoreUrl }) : await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+  const postgresUrl = postgresUrlOrUndefined(eventStoreUrl);
+  const orgKeys: OrgPlatformKeyStore = postgresUrl ? await PostgresOrgKeyStore.open({ url: postgresUrl }) : SqliteOrgKeyStore.open(join(dataDir, ORG_KEY_FILE));
+  const store = postgresUrl
+    ? await openPostgresEventStore({ url: postgresUrl })
+    : eventStoreUrl
+      ? await openEsdbEventStore({ url: eventStoreUrl })
+      : await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
   try {
     const dependents = {
       orgKeys: (await orgKeys.listLive()).filter((key) => key.kekRef === kekRef),
