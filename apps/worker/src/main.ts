@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createKeyProviders, startOrgKeyRewrapLoop } from '@cmk/key-providers';
+import { AUDIT_CHECKPOINT_KEY, AuditChainer, DigestKeyArchive, oidcDigestSigner, redisChainerCheckpoint } from '@cmk/audit';
+import { createKeyProviders, OidcSigningKeyStore, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { bullConnection, fleetKeys, migrateLegacyPlatformDataKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
 import { formatPosition, withTimedAppends } from '@cmk/eventstore';
@@ -12,6 +13,7 @@ import { WorkerMetrics } from './worker-metrics';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
+const auditLogger = new Logger('audit-chain');
 const healthLogger = new Logger('key-health');
 const webhookLogger = new Logger('webhooks');
 
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   const metrics = new WorkerMetrics(config.workerName);
   const store = withTimedAppends(await openEventStore(config), metrics.observeAppend);
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
-  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint]);
+  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]);
   const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
   const providers = config.runReencryption || config.runKeyHealth || config.runWebhooks ? await createKeyProviders(config.keyProviders) : undefined;
   const fleet: Fleet | undefined = providers && config.runReencryption
@@ -40,6 +42,16 @@ async function main(): Promise<void> {
         logger: fleetLogger,
         workerName: config.workerName,
       })
+    : undefined;
+  const chainer = config.runAuditChain
+    ? new AuditChainer({
+        store,
+        signer: oidcDigestSigner(await OidcSigningKeyStore.open({ dataDir: config.dataDir, tokenTtlSeconds: config.keyProviders.oidcTokenTtlSeconds })),
+        archive: new DigestKeyArchive(config.dataDir),
+        digestIntervalMs: config.auditDigestIntervalSeconds * 1000,
+        checkpoint: redisChainerCheckpoint(redis),
+        logger: auditLogger,
+      }).start()
     : undefined;
   const probes =
     config.httpPort === undefined
@@ -92,6 +104,7 @@ async function main(): Promise<void> {
     await Promise.race([migration, new Promise((done) => setTimeout(done, 5_000).unref())]);
     await probes?.close();
     await projections?.stop();
+    await chainer?.stop();
     providers?.close();
     await store.close();
     redis.disconnect();
