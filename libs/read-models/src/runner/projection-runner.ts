@@ -103,7 +103,12 @@ class Runner implements ProjectionRunner {
         this.logger.log('projections subscribing', { from: from ? formatPosition(from) : 'start' });
         const subscription = this.options.store.subscribeToAll({
           fromPosition: from ?? 'start',
-          filter: { streamNamePrefixes: [STREAM_PREFIX.keyring, STREAM_PREFIX.datakey] },
+          // Every stream the service writes, not only the projected key-ring and data-key ones:
+          // the checkpoint then follows the whole log, so "caught up with the head" (finalize,
+          // shredding, read-your-writes) holds whatever category the last event belongs to. A
+          // filtered subscription only reports how far it scanned now and then, so a log ending
+          // in audit-chain or org events would otherwise never look caught up.
+          filter: { streamNamePrefixes: Object.values(STREAM_PREFIX) },
         });
         this.subscription = subscription;
         if (this.stopped) await subscription.unsubscribe();
