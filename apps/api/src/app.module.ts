@@ -2,7 +2,8 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { API_CONFIG, type ApiConfig } from './config';
-import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
+import { DEPENDENCY_HEALTH, InfrastructureModule, SHUTDOWN } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
 import { AdminController } from './admin/admin.controller';
 import { ADMIN_COMMAND_HANDLERS } from './admin/commands';
@@ -20,6 +21,10 @@ import { AuthModule } from './auth/auth.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
+  /** The process's outage tracker (see `createApiApp`). */
+  readonly health: DependencyHealth;
+  /** The process's shutdown, installed before the app is built. */
+  readonly shutdown: GracefulShutdown;
   /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
   readonly keyVerifier?: Provider;
 }
@@ -31,7 +36,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        { module: ConfigHolder, global: true, providers: [{ provide: API_CONFIG, useValue: options.config }], exports: [API_CONFIG] },
+        {
+          module: ConfigHolder,
+          global: true,
+          providers: [
+            { provide: API_CONFIG, useValue: options.config },
+            { provide: DEPENDENCY_HEALTH, useValue: options.health },
+            { provide: SHUTDOWN, useValue: options.shutdown },
+          ],
+          exports: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN],
+        },
         CqrsModule.forRoot(),
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),

@@ -2,35 +2,57 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createAppLogger, describeEventStore, loadConfigOrExit } from '@cmk/runtime';
-import { AppModule } from './app.module';
+import { createAppLogger, DependencyHealth, describeEventStore, GracefulShutdown, loadConfigOrExit, redactUrl, StartupAbortedError } from '@cmk/runtime';
+import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { createValidationPipe } from './http/validation';
 
-/** Builds the Nest application (also used by tests that run the api in-process). */
-export async function createApiApp(config: ApiConfig, overrides: Partial<Parameters<typeof AppModule.register>[0]> = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...overrides }), {
+/** The outage tracker of one api process: where its dependencies live, for the outage lines. */
+export function createDependencyHealth(config: ApiConfig): DependencyHealth {
+  return new DependencyHealth({ logger: new Logger('dependencies'), where: { redis: redactUrl(config.redisUrl), eventstore: describeEventStore(config) } });
+}
+
+/**
+ * Builds the Nest application (also used by tests that run the api in-process). Shutdown is the
+ * caller's `GracefulShutdown`, not Nest's own hooks: it is bounded, and it also works while the
+ * app is still being built.
+ */
+export async function createApiApp(config: ApiConfig, overrides: Partial<AppModuleOptions> = {}): Promise<NestExpressApplication> {
+  const health = overrides.health ?? createDependencyHealth(config);
+  const shutdown = overrides.shutdown ?? new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger: new Logger('api') });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...overrides, health, shutdown }), {
     logger: createAppLogger(config),
     bodyParser: false,
+    // Open keep-alive and SSE connections must not hold the shutdown until the grace runs out.
+    forceCloseConnections: true,
+    // Start-up failures reach the caller (and its logger), not Nest's own error dump.
+    abortOnError: false,
   });
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   return app;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(() => loadApiConfig());
-  const app = await createApiApp(config);
+async function main(config: ApiConfig, shutdown: GracefulShutdown): Promise<void> {
+  const app = await createApiApp(config, { shutdown });
+  if (shutdown.stopping) throw new StartupAbortedError();
+  // Registered last, so it runs first: HTTP stops, then the modules close their connections.
+  shutdown.register('api', () => app.close());
   await app.listen(config.port, config.host);
-  const logger = new Logger('api');
-  logger.log(`listening on http://${config.host}:${config.port} (event store: ${describeEventStore(config)})`);
+  new Logger('api').log(`listening on http://${config.host}:${config.port} (event store: ${describeEventStore(config)})`);
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const config = loadConfigOrExit(() => loadApiConfig());
+  Logger.overrideLogger(createAppLogger(config));
+  const logger = new Logger('api');
+  const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });
+  shutdown.install();
+  main(config, shutdown).catch((error: unknown) => {
+    // A signal during start-up: the shutdown closes what was opened and chooses the exit code.
+    if (shutdown.stopping || error instanceof StartupAbortedError) return;
+    logger.error(`api failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
 }

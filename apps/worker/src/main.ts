@@ -1,9 +1,25 @@
 import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
-import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
-import { fleetKeys, startReencryptionFleet, type Fleet } from '@cmk/reencryption';
-import { claimRedisForStore, createRedis, describeEventStore, createAppLogger, loadConfigOrExit, openEventStore, storeIdentity } from '@cmk/runtime';
-import { loadWorkerConfig } from './config';
+import { ReadModelQueries, readModelKeys, startProjections } from '@cmk/read-models';
+import { fleetKeys, startReencryptionFleet } from '@cmk/reencryption';
+import {
+  claimRedisForStore,
+  createAppLogger,
+  createRedis,
+  DependencyHealth,
+  describeEventStore,
+  eventStoreProbe,
+  GracefulShutdown,
+  loadConfigOrExit,
+  openEventStore,
+  redactUrl,
+  redisProbe,
+  StartupAbortedError,
+  startDependencyProbes,
+  storeIdentity,
+  untilAvailable,
+} from '@cmk/runtime';
+import { loadWorkerConfig, type WorkerConfig } from './config';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
@@ -11,47 +27,72 @@ const fleetLogger = new Logger('reencryption');
 /**
  * The worker process: projections (idempotent, safe beside the api's) and the re-encryption
  * fleet (dispatcher + plan / rewrap-batch / finalize workers). Any number of replicas.
+ *
+ * Everything it opens is registered with the shutdown as it is opened, so SIGTERM at any moment
+ * (start-up included, dependencies down included) closes what exists within the grace.
  */
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(() => loadWorkerConfig());
-  Logger.overrideLogger(createAppLogger(config));
-  const store = await openEventStore(config);
-  const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`);
-  await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
-  const projections: ProjectionRunner | undefined = config.runProjections ? startProjections({ store, redis }) : undefined;
-  const providers = config.runReencryption ? await createKeyProviders(config.keyProviders) : undefined;
-  const fleet: Fleet | undefined = providers
-    ? startReencryptionFleet({
-        store,
-        redis,
-        redisUrl: config.redisUrl,
-        queries: new ReadModelQueries(redis),
-        providers: providers.registry,
-        settings: config.reencryption,
-        logger: fleetLogger,
-        workerName: config.workerName,
-      })
-    : undefined;
-  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${fleet ? 'on' : 'off'})`);
+async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: DependencyHealth): Promise<void> {
+  const wait = (what: string) => ({ health, stopping: () => shutdown.stopping, what });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal}: shutting down`);
-    // Workers first: they finish (or give back) their jobs while the store and Redis are still open.
-    await fleet?.close();
-    await projections?.stop();
-    providers?.close();
-    await store.close();
-    redis.disconnect();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const store = await untilAvailable(() => openEventStore(config, health), wait('opening the event store'));
+  shutdown.register('event store', () => store.close());
+  const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`, health);
+  shutdown.register('redis', async () => redis.disconnect());
+  const probes = startDependencyProbes(health, { redis: redisProbe(redis), eventstore: eventStoreProbe(store, health) });
+  shutdown.register('health probes', async () => {
+    probes.stop();
+    health.close();
+  });
+
+  const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
+  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]), wait('claiming Redis'));
+  if (shutdown.stopping) throw new StartupAbortedError();
+
+  if (config.runProjections) {
+    const projections = startProjections({ store, redis, outages: health });
+    shutdown.register('projections', async () => {
+      // A write waiting for an unreachable Redis would never return: cut it, the checkpoint is safe.
+      if (!health.isUp('redis')) redis.disconnect();
+      await projections.stop();
+    });
+  }
+  if (config.runReencryption) {
+    const providers = await createKeyProviders(config.keyProviders);
+    shutdown.register('key providers', async () => providers.close());
+    const fleet = startReencryptionFleet({
+      store,
+      redis,
+      redisUrl: config.redisUrl,
+      queries: new ReadModelQueries(redis),
+      providers: providers.registry,
+      settings: config.reencryption,
+      logger: fleetLogger,
+      outages: health,
+      workerName: config.workerName,
+    });
+    // Workers close first (registered last): they finish or give back their jobs while the store
+    // and Redis are still open. With a dependency down nothing could be finished: close at once.
+    shutdown.register('re-encryption workers', async () => {
+      const force = !health.isUp('redis') || !health.isUp('eventstore');
+      const { abandonedJobs } = await fleet.close({ force });
+      return abandonedJobs > 0 ? { clean: false, note: `${abandonedJobs} job(s) abandoned (a dependency is down); they run again once their lock expires` } : undefined;
+    });
+  }
+  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${config.runReencryption ? 'on' : 'off'})`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+function boot(): void {
+  const config = loadConfigOrExit(() => loadWorkerConfig());
+  Logger.overrideLogger(createAppLogger(config));
+  const health = new DependencyHealth({ logger: new Logger('dependencies'), where: { redis: redactUrl(config.redisUrl), eventstore: describeEventStore(config) } });
+  const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });
+  shutdown.install();
+  main(config, shutdown, health).catch((error: unknown) => {
+    // A signal during start-up: the shutdown closes what was opened and chooses the exit code.
+    if (shutdown.stopping || error instanceof StartupAbortedError) return;
+    logger.error(`worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
+
+boot();

@@ -5,7 +5,7 @@ import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import { processBatchJob } from './batch-job';
 import type { ReencryptionSettings } from './config';
-import { startDispatcher, type Dispatcher, type FleetLogger } from './dispatcher';
+import { startDispatcher, type Dispatcher, type FleetLogger, type OutageSink } from './dispatcher';
 import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
 import type { ProviderSource } from './keyring-access';
@@ -25,6 +25,11 @@ export interface FleetOptions {
   readonly providers: ProviderSource;
   readonly settings: ReencryptionSettings;
   readonly logger: FleetLogger;
+  /**
+   * Outages of Redis or the event store seen by BullMQ's connections, the dispatcher and failed
+   * jobs go here instead of the logger (one line per outage). Default: logged like any failure.
+   */
+  readonly outages?: OutageSink;
   /** Run the dispatcher in this process. Default true (safe in every replica). */
   readonly dispatcher?: boolean;
   /** Name in metrics and `job.processedBy`. Default `<hostname>-<pid>`. */
@@ -34,11 +39,16 @@ export interface FleetOptions {
 export interface Fleet {
   readonly workerName: string;
   readonly metrics: FleetMetrics;
+  /** Jobs this process is running now. */
+  activeJobs(): number;
   /**
    * Graceful stop (SIGTERM): the dispatcher stops, workers take no new jobs and finish the ones
    * they hold (BullMQ `worker.close()`); anything cut short is re-run elsewhere as a stalled job.
+   * `force` (Redis unreachable: nothing could be finished or given back) closes the connections
+   * without waiting for the jobs. Resolves with the jobs abandoned that way: they run again
+   * elsewhere once their lock expires.
    */
-  close(): Promise<void>;
+  close(options?: { force?: boolean }): Promise<{ abandonedJobs: number }>;
 }
 
 /** BullMQ connection options for a Redis URL: retry forever, as BullMQ workers require. */
@@ -66,32 +76,59 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
     // A SIGKILLed worker's job stalls; re-running it is safe (keys already moved are skipped).
     maxStalledCount: 10,
   };
-  const onFailed = (kind: string) => (job: Job | undefined, error: Error) =>
-    logger.warn(`${kind} job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`);
+  const outages = options.outages;
+  // A job that failed because Redis or the event store is down is retried by BullMQ; the outage
+  // is already one line, so its retries are not one line each.
+  const onFailed = (kind: string) => (job: Job | undefined, error: Error) => {
+    if (!outages?.noticed(error, `${kind} job ${job?.id ?? '?'}`)) logger.warn(`${kind} job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`);
+  };
+  const onError = (what: string) => (error: Error) => {
+    if (!outages?.noticed(error, what)) logger.warn(`${what} error: ${error.message}`);
+  };
+  let active = 0;
+  const counted =
+    <T>(run: (job: Job, token?: string) => Promise<T>) =>
+    async (job: Job, token?: string): Promise<T> => {
+      active += 1;
+      try {
+        return await run(job, token);
+      } finally {
+        active -= 1;
+      }
+    };
 
   const workers = [
-    new Worker(QUEUES.plan, (job) => runPlan({ store, queries, progress, batches, settings }, job), { ...common, concurrency: 2 }),
+    new Worker(QUEUES.plan, counted((job) => runPlan({ store, queries, progress, batches, settings }, job)), { ...common, concurrency: 2 }),
     new Worker(
       QUEUES.batch,
-      (job) => processBatchJob({ store, providers, limiter, metrics, concurrency: settings.rewrapConcurrency, redis, progress, reporter, workerName }, job),
+      counted((job) => processBatchJob({ store, providers, limiter, metrics, concurrency: settings.rewrapConcurrency, redis, progress, reporter, workerName }, job)),
       { ...common, concurrency: settings.workerConcurrency },
     ),
-    new Worker(QUEUES.finalize, (job, token) => runFinalize({ store, queries, progress, batches, settings }, job, token), { ...common, concurrency: 2 }),
+    new Worker(QUEUES.finalize, counted((job, token) => runFinalize({ store, queries, progress, batches, settings }, job, token)), { ...common, concurrency: 2 }),
   ];
   workers.forEach((worker, i) => {
-    worker.on('failed', onFailed(['plan', 'batch', 'finalize'][i]));
-    worker.on('error', (error) => logger.warn(`worker error: ${error.message}`));
+    const kind = ['plan', 'batch', 'finalize'][i];
+    worker.on('failed', onFailed(kind));
+    worker.on('error', onError(`${kind} worker`));
   });
-  const dispatcher: Dispatcher | undefined = options.dispatcher === false ? undefined : startDispatcher({ store, redis, flows, finalizeQueue, logger });
+  // Without an 'error' listener BullMQ prints every connection error raw on stderr.
+  batches.on('error', onError('batch queue'));
+  finalizeQueue.on('error', onError('finalize queue'));
+  flows.on('error', onError('flow producer'));
+  const dispatcher: Dispatcher | undefined = options.dispatcher === false ? undefined : startDispatcher({ store, redis, flows, finalizeQueue, logger, outages });
 
   return {
     workerName,
     metrics,
-    async close() {
+    activeJobs: () => active,
+    async close({ force = false } = {}) {
       await dispatcher?.stop();
-      await Promise.all(workers.map((worker) => worker.close()));
+      const abandonedJobs = force ? active : 0;
+      await Promise.all(workers.map((worker) => worker.close(force)));
       await Promise.all([batches.close(), finalizeQueue.close(), flows.close()]);
-      await metrics.close();
+      if (force) metrics.stop();
+      else await metrics.close();
+      return { abandonedJobs };
     },
   };
 }

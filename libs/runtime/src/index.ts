@@ -4,3 +4,8 @@ export * from './redis';
 export * from './store-identity';
 export * from './redis-ownership';
 export * from './startup';
+export * from './outage-errors';
+export * from './dependency-health';
+export * from './dependency-probes';
+export * from './shutdown';
+export * from './until-available';

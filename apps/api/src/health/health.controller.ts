@@ -3,7 +3,8 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
-import { PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
+import type { DependencyHealth } from '@cmk/runtime';
+import { DEPENDENCY_HEALTH, PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
@@ -22,7 +23,9 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
 
 /**
  * `/healthz`: the process is up (liveness; never touches dependencies).
- * `/readyz`: the event store and Redis answer, with the projection checkpoint (readiness).
+ * `/readyz`: the event store and Redis answer now and no outage of either is in progress (a
+ * SQLite file locked by another process still answers reads), with each dependency's outage
+ * state and the projection checkpoint (readiness).
  */
 @Controller()
 export class HealthController {
@@ -30,6 +33,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    @Inject(DEPENDENCY_HEALTH) private readonly dependencies: DependencyHealth,
   ) {}
 
   @Get('healthz')
@@ -43,9 +47,10 @@ export class HealthController {
       check('eventStore', async () => formatPosition(await this.store.headPosition())),
       check('redis', () => this.redis.ping()),
     ]);
-    const ready = checks.every((c) => c.ok);
+    const dependencies = this.dependencies.status();
+    const ready = checks.every((c) => c.ok) && dependencies.every((d) => d.up);
     response.status(ready ? 200 : 503);
     const position = this.projections.position();
-    return { status: ready ? 'ready' : 'unavailable', checks, projections: { position: position ? formatPosition(position) : null } };
+    return { status: ready ? 'ready' : 'unavailable', checks, dependencies, projections: { position: position ? formatPosition(position) : null } };
   }
 }

@@ -3,11 +3,28 @@ import type { Redis } from 'ioredis';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys } from '@cmk/reencryption';
-import { claimRedisForStore, createRedis, openEventStore, storeIdentity } from '@cmk/runtime';
+import {
+  claimRedisForStore,
+  createRedis,
+  DependencyHealth,
+  eventStoreProbe,
+  openEventStore,
+  redisProbe,
+  startDependencyProbes,
+  storeIdentity,
+  untilAvailable,
+  type DependencyProbes,
+  type GracefulShutdown,
+} from '@cmk/runtime';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 export const REDIS = Symbol('REDIS');
 export const PROJECTIONS = Symbol('PROJECTIONS');
+/** The process's `DependencyHealth` (outage lines, `/readyz`, dependency metrics). */
+export const DEPENDENCY_HEALTH = Symbol('DEPENDENCY_HEALTH');
+/** The process's `GracefulShutdown`: connections opened during start-up register their close. */
+export const SHUTDOWN = Symbol('SHUTDOWN');
+const PROBES = Symbol('PROBES');
 
 const projectionLogger = new Logger('projections');
 
@@ -19,24 +36,42 @@ const projectionLogger = new Logger('projections');
 @Global()
 @Module({
   providers: [
-    { provide: EVENT_STORE, inject: [API_CONFIG], useFactory: (config: ApiConfig) => openEventStore(config) },
+    {
+      provide: EVENT_STORE,
+      inject: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN],
+      useFactory: async (config: ApiConfig, health: DependencyHealth, shutdown: GracefulShutdown) => {
+        const store = await untilAvailable(() => openEventStore(config, health), { health, stopping: () => shutdown.stopping, what: 'opening the event store' });
+        shutdown.register('event store', () => store.close());
+        return store;
+      },
+    },
     {
       provide: REDIS,
-      inject: [API_CONFIG, EVENT_STORE],
-      useFactory: async (config: ApiConfig, store: EventStore) => {
-        const redis = createRedis(config.redisUrl, 'cmk-api');
-        await claimRedisForStore(redis, config.redisUrl, await storeIdentity(store), [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]);
+      inject: [API_CONFIG, EVENT_STORE, DEPENDENCY_HEALTH, SHUTDOWN],
+      useFactory: async (config: ApiConfig, store: EventStore, health: DependencyHealth, shutdown: GracefulShutdown) => {
+        const redis = createRedis(config.redisUrl, 'cmk-api', health);
+        // Registered at once: a SIGTERM while the claim waits for Redis cuts the wait short.
+        shutdown.register('redis', async () => redis.disconnect());
+        const wait = (what: string) => ({ health, stopping: () => shutdown.stopping, what });
+        const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
+        await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]), wait('claiming Redis'));
         return redis;
       },
+    },
+    {
+      provide: PROBES,
+      inject: [DEPENDENCY_HEALTH, REDIS, EVENT_STORE],
+      useFactory: (health: DependencyHealth, redis: Redis, store: EventStore) => startDependencyProbes(health, { redis: redisProbe(redis), eventstore: eventStoreProbe(store, health) }),
     },
     { provide: ReadModelQueries, inject: [REDIS], useFactory: (redis: Redis) => new ReadModelQueries(redis) },
     {
       provide: PROJECTIONS,
-      inject: [EVENT_STORE, REDIS],
-      useFactory: (store: EventStore, redis: Redis) =>
+      inject: [EVENT_STORE, REDIS, DEPENDENCY_HEALTH],
+      useFactory: (store: EventStore, redis: Redis, health: DependencyHealth) =>
         startProjections({
           store,
           redis,
+          outages: health,
           logger: {
             log: (message, details) => projectionLogger.log(details ? `${message} ${JSON.stringify(details)}` : message),
             warn: (message, details) => projectionLogger.warn(details ? `${message} ${JSON.stringify(details)}` : message),
@@ -52,9 +87,14 @@ export class InfrastructureModule implements OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    @Inject(PROBES) private readonly probes: DependencyProbes,
+    @Inject(DEPENDENCY_HEALTH) private readonly health: DependencyHealth,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.probes.stop();
+    // A write waiting for an unreachable Redis would never return: cut it, the checkpoint is safe.
+    if (!this.health.isUp('redis')) this.redis.disconnect();
     await this.projections.stop();
     await this.store.close();
     this.redis.disconnect();

@@ -1,13 +1,14 @@
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, register, Registry } from 'prom-client';
 import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
 import { renderFleetMetrics } from '@cmk/reencryption';
 import { API_CONFIG, type ApiConfig } from '../config';
-import { REDIS } from '../infrastructure/infrastructure.module';
+import type { DependencyHealth } from '@cmk/runtime';
+import { DEPENDENCY_HEALTH, REDIS } from '../infrastructure/infrastructure.module';
 import { matchesAny, presentedSecret } from './operator-credentials';
 import { OPS_OPTIONS, OPS_QUEUES, type OpsQueues } from './ops-queues';
 import type { OpsModuleOptions } from './ops.module';
@@ -19,7 +20,8 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed'
  * queue and state and projection lag (collected on scrape), and the fleet-wide counters and
  * histograms every worker pushes to Redis (rewraps, failures by code, batch and KMS latency).
  * Operator-only: `Bearer <CMK_OPERATOR_TOKEN>` or `Bearer <CMK_METRICS_TOKEN>` (a scrape-only
- * secret, so Prometheus never holds the operator token).
+ * secret, so Prometheus never holds the operator token). The default registry's metrics follow
+ * (`cmk_dependency_up`, `cmk_dependency_outages_total`: see `DependencyHealth`).
  */
 @Controller()
 export class MetricsController {
@@ -31,8 +33,11 @@ export class MetricsController {
     @Inject(OPS_QUEUES) queues: OpsQueues,
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(DEPENDENCY_HEALTH) private readonly health: DependencyHealth,
     queries: ReadModelQueries,
   ) {
+    // During an outage the collectors that read Redis or the store are skipped (their series are
+    // absent): a scrape must still answer, since `cmk_dependency_up` 0 is what pages someone.
     collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
     new Gauge({
       name: 'cmk_queue_jobs',
@@ -40,6 +45,8 @@ export class MetricsController {
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
+        this.reset();
+        if (!health.isUp('redis')) return;
         for (const queue of queues.all) {
           const counts = await queue.getJobCounts(...JOB_STATES);
           for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
@@ -51,6 +58,8 @@ export class MetricsController {
       help: 'Events in the store not yet applied to the read models (store head minus checkpoint).',
       registers: [this.registry],
       async collect() {
+        this.reset();
+        if (!health.isUp('redis') || !health.isUp('eventstore')) return;
         const [head, checkpoint] = await Promise.all([store.headPosition(), queries.checkpoint()]);
         this.set(Number(head.commit - (checkpoint?.commit ?? -1n)));
       },
@@ -64,6 +73,7 @@ export class MetricsController {
     if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
       throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
     }
-    return (await this.registry.metrics()) + (await renderFleetMetrics(this.redis));
+    const fleet = this.health.isUp('redis') ? await renderFleetMetrics(this.redis) : '';
+    return [await this.registry.metrics(), await register.metrics(), fleet].filter(Boolean).join('\n');
   }
 }
