@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
 import { startEsdbEmulator, type EsdbEmulator } from '@cmk/esdb-emulator';
 import { openEsdbEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
@@ -95,6 +96,22 @@ export class E2eEnvironment {
   /** A client of the same event store the apps use (close it when done). */
   openStore(): Promise<EventStore> {
     return this.esdb ? openEsdbEventStore({ url: this.esdb.url }) : openSqliteEventStore({ path: join(this.dataDir, 'events.sqlite') });
+  }
+
+  /**
+   * An event store outage on the embedded store: another process-level connection takes the
+   * SQLite write lock (BEGIN EXCLUSIVE) until `release()`. Reads still work; every append waits
+   * for its busy timeout and fails with SQLITE_BUSY.
+   */
+  lockSqlite(): { release(): void } {
+    const db = new BetterSqlite3(join(this.dataDir, 'events.sqlite'), { timeout: 5_000 });
+    db.exec('BEGIN EXCLUSIVE');
+    return {
+      release: () => {
+        db.exec('COMMIT');
+        db.close();
+      },
+    };
   }
 
   /** A client with the operator token. */

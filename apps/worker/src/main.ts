@@ -38,7 +38,7 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
   shutdown.register('event store', () => store.close());
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`, health);
   shutdown.register('redis', async () => redis.disconnect());
-  const probes = startDependencyProbes(health, { redis: redisProbe(redis), eventstore: eventStoreProbe(store, health) });
+  const probes = startDependencyProbes(health, { redis: redisProbe(redis), eventstore: eventStoreProbe(store) });
   shutdown.register('health probes', async () => {
     probes.stop();
     health.close();

@@ -91,7 +91,7 @@ export class DependencyHealth {
     upGauge.set({ dependency }, 0);
     outageCounter.inc({ dependency });
     this.options.logger.warn(
-      `${NAMES[dependency]} outage started: ${this.options.where[dependency]} unreachable since ${new Date(state.since).toISOString()} (${source}: ${state.lastError}); retrying`,
+      `${NAMES[dependency]} outage started: ${this.options.where[dependency]} unavailable since ${new Date(state.since).toISOString()} (${source}: ${state.lastError}); retrying`,
     );
     state.reminder = setInterval(() => this.remind(dependency), this.reminderMs);
     state.reminder.unref();
@@ -128,7 +128,7 @@ export class DependencyHealth {
     const state = this.state(dependency);
     if (state.up) return;
     this.options.logger.warn(
-      `${NAMES[dependency]} outage continues: ${this.options.where[dependency]} unreachable for ${formatDuration(this.now() - state.since)}, ${state.failedAttempts} failed attempts so far (last: ${state.lastError ?? 'unknown'}); retrying`,
+      `${NAMES[dependency]} outage continues: ${this.options.where[dependency]} unavailable for ${formatDuration(this.now() - state.since)}, ${state.failedAttempts} failed attempts so far (last: ${state.lastError ?? 'unknown'}); retrying`,
     );
   }
 

@@ -26,13 +26,14 @@ export function redisProbe(redis: Redis): () => Promise<void> {
 }
 
 /**
- * The event store answers when it reports its head; during an outage it must also be writable
- * (a SQLite file locked by another process still serves reads, but every append fails).
+ * The event store answers when it reports its head and, for SQLite, when its write lock can be
+ * taken within 250 ms: a file locked by another process still serves reads, but every append
+ * fails. (Another replica's append holds the lock for milliseconds, far below that.)
  */
-export function eventStoreProbe(store: EventStore, health: DependencyHealth): () => Promise<void> {
+export function eventStoreProbe(store: EventStore): () => Promise<void> {
   return async () => {
     await store.headPosition();
-    if (!health.isUp('eventstore')) await store.probeWriteLock?.();
+    await store.probeWriteLock?.(250);
   };
 }
 

@@ -3,10 +3,10 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
-import type { DependencyHealth } from '@cmk/runtime';
+import { redisProbe, type Dependency, type DependencyHealth } from '@cmk/runtime';
 import { DEPENDENCY_HEALTH, PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
 
-async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string }> {
+async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string; error?: unknown }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('timed out after 2 s')), 2_000);
@@ -15,7 +15,7 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
     const detail = await Promise.race([probe(), timeout]);
     return { name, ok: true, ...(typeof detail === 'string' ? { detail } : {}) };
   } catch (error) {
-    return { name, ok: false, detail: error instanceof Error ? error.message : 'failed' };
+    return { name, ok: false, detail: error instanceof Error ? error.message : 'failed', error };
   } finally {
     clearTimeout(timer);
   }
@@ -43,14 +43,22 @@ export class HealthController {
 
   @Get('readyz')
   async ready(@Res({ passthrough: true }) response: Response) {
+    const ping = redisProbe(this.redis);
     const checks = await Promise.all([
       check('eventStore', async () => formatPosition(await this.store.headPosition())),
-      check('redis', () => this.redis.ping()),
+      check('redis', async () => {
+        await ping();
+        return 'PONG';
+      }),
     ]);
+    // A failed check is an outage like any other: the same state, line and metrics as the probes'.
+    checks.forEach(({ ok, error }, i) => {
+      if (!ok) this.dependencies.failure((['eventstore', 'redis'] as const satisfies readonly Dependency[])[i], error, 'readiness check');
+    });
     const dependencies = this.dependencies.status();
     const ready = checks.every((c) => c.ok) && dependencies.every((d) => d.up);
     response.status(ready ? 200 : 503);
     const position = this.projections.position();
-    return { status: ready ? 'ready' : 'unavailable', checks, dependencies, projections: { position: position ? formatPosition(position) : null } };
+    return { status: ready ? 'ready' : 'unavailable', checks: checks.map(({ error: _error, ...shown }) => shown), dependencies, projections: { position: position ? formatPosition(position) : null } };
   }
 }

@@ -61,7 +61,7 @@ const projectionLogger = new Logger('projections');
     {
       provide: PROBES,
       inject: [DEPENDENCY_HEALTH, REDIS, EVENT_STORE],
-      useFactory: (health: DependencyHealth, redis: Redis, store: EventStore) => startDependencyProbes(health, { redis: redisProbe(redis), eventstore: eventStoreProbe(store, health) }),
+      useFactory: (health: DependencyHealth, redis: Redis, store: EventStore) => startDependencyProbes(health, { redis: redisProbe(redis), eventstore: eventStoreProbe(store) }),
     },
     { provide: ReadModelQueries, inject: [REDIS], useFactory: (redis: Redis) => new ReadModelQueries(redis) },
     {

@@ -4,9 +4,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express } from 'express';
-import type { DependencyHealth } from '@cmk/runtime';
+import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
 import { API_CONFIG, type ApiConfig } from '../config';
-import { DEPENDENCY_HEALTH } from '../infrastructure/infrastructure.module';
+import { DEPENDENCY_HEALTH, SHUTDOWN } from '../infrastructure/infrastructure.module';
 import { MetricsController } from './metrics.controller';
 import { operatorOnly } from './operator-credentials';
 import { OPS_OPTIONS, OPS_QUEUES, OpsQueues } from './ops-queues';
@@ -41,7 +41,16 @@ export class OpsModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [MetricsController],
       providers: [
         { provide: OPS_OPTIONS, useValue: options },
-        { provide: OPS_QUEUES, inject: [API_CONFIG, DEPENDENCY_HEALTH], useFactory: (config: ApiConfig, health: DependencyHealth) => new OpsQueues(config.redisUrl, health) },
+        {
+          provide: OPS_QUEUES,
+          inject: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN],
+          useFactory: (config: ApiConfig, health: DependencyHealth, shutdown: GracefulShutdown) => {
+            const queues = new OpsQueues(config.redisUrl, health);
+            // Also closed when a signal arrives before the app is up (closing twice is harmless).
+            shutdown.register('ops queues', () => queues.close());
+            return queues;
+          },
+        },
       ],
     };
   }

@@ -100,11 +100,11 @@ export interface EventStore {
   /** The position of the last event in the log, or `START_POSITION` when it is empty. */
   headPosition(): Promise<Position>;
   /**
-   * Resolves when an append could take the store's write lock right now, rejects at once when
-   * another writer holds it. Only stores whose reads keep working while a writer holds the lock
-   * (SQLite in WAL mode) have it: their outages are invisible to `headPosition`.
+   * Resolves when an append could take the store's write lock within `waitMs`, rejects when
+   * another writer holds it longer. Only stores whose reads keep working while a writer holds
+   * the lock (SQLite in WAL mode) have it: their outages are invisible to `headPosition`.
    */
-  probeWriteLock?(): Promise<void>;
+  probeWriteLock?(waitMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -131,14 +131,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Takes and releases the write lock without waiting (busy timeout 0 for this one statement),
-   * so a health probe never blocks the event loop behind another process's lock. Synchronous
-   * end to end: no append of this connection can interleave.
+   * Takes and releases the write lock, waiting at most `waitMs` (the busy timeout of this one
+   * statement), so a health probe blocks the event loop only briefly behind another process's
+   * lock. Synchronous end to end: no append of this connection can interleave.
    */
-  async probeWriteLock(): Promise<void> {
+  async probeWriteLock(waitMs: number): Promise<void> {
     if (!this.db.open) throw new Error('The event store is closed');
     const timeout = Number(this.db.pragma('busy_timeout', { simple: true }));
-    this.db.pragma('busy_timeout = 0');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(waitMs))}`);
     try {
       this.db.exec('BEGIN IMMEDIATE');
       this.db.exec('ROLLBACK');
