@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createAppLogger, DependencyHealth, describeEventStore, GracefulShutdown, loadConfigOrExit, redactUrl, StartupAbortedError } from '@cmk/runtime';
+import { createAppLogger, DependencyHealth, describeEventStore, GracefulShutdown, loadConfigOrExit, logProcessWarnings, redactUrl, StartupAbortedError } from '@cmk/runtime';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { createValidationPipe } from './http/validation';
@@ -46,6 +46,7 @@ async function main(config: ApiConfig, shutdown: GracefulShutdown): Promise<void
 if (require.main === module) {
   const config = loadConfigOrExit(() => loadApiConfig());
   Logger.overrideLogger(createAppLogger(config));
+  logProcessWarnings(new Logger('node'));
   const logger = new Logger('api');
   const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });
   shutdown.install();

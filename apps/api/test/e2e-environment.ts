@@ -114,6 +114,20 @@ export class E2eEnvironment {
     };
   }
 
+  /**
+   * Makes the apps' event store unavailable until `end()`: the EventStoreDB emulator stopped
+   * (connections refused, its log kept), or the SQLite file write-locked by another connection.
+   */
+  async interruptEventStore(): Promise<{ end(): Promise<void> }> {
+    const esdb = this.esdb;
+    if (esdb) {
+      await esdb.stop();
+      return { end: () => esdb.restart() };
+    }
+    const lock = this.lockSqlite();
+    return { end: async () => lock.release() };
+  }
+
   /** A client with the operator token. */
   operator(): HttpClient {
     return new HttpClient(this.baseUrl, this.operatorToken);

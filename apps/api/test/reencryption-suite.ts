@@ -5,6 +5,15 @@ import { E2eEnvironment, type DemoKey } from './e2e-environment';
 import { DataKeyFixture } from './reencryption-data-keys';
 import { openSse } from './reencryption-sse';
 import { KeyringTestHelper } from './reencryption-test-helper';
+import { outageLines, parseJsonLogs } from './json-logs';
+
+/**
+ * Data keys of the outage runs. The issue's demonstration uses 20 000; 3 000 keep the suite's
+ * time modest while the outage still starts mid-run (each test waits for done > 0 and < total).
+ */
+const KEYS_PER_OUTAGE_RUN = 3_000;
+/** Warning lines an app may write about one outage mid-run (start, end, lost job locks, a Node notice). */
+const HANDFUL = 6;
 
 interface Banner {
   id: string;
@@ -37,7 +46,7 @@ export function reencryptionSuite(eventStore: 'sqlite' | 'esdb'): void {
         eventStore,
         worker: true,
         redisAppendOnly: true,
-        env: { CMK_REENCRYPT_BATCH_SIZE: '100', CMK_JOB_LOCK_MS: '3000', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '500', CMK_KMS_THROTTLE_RETRIES: '10' },
+        env: { CMK_REENCRYPT_BATCH_SIZE: '100', CMK_JOB_LOCK_MS: '3000', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '500', CMK_KMS_THROTTLE_RETRIES: '10', LOG_FORMAT: 'json' },
       });
       for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
       keys = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore());
@@ -230,33 +239,84 @@ export function reencryptionSuite(eventStore: 'sqlite' | 'esdb'): void {
       }
     }, 120_000);
 
-    it('completes with exact counts when Redis is killed mid-run and restarted (append-only file)', async () => {
-      const org = 'redis-restart-org';
+    /**
+     * An outage of `OUTAGE_MS` in the middle of a run, with no process restarted: the run completes
+     * with exact counts, every data key unwraps, `/readyz` answers 503 throughout the outage, and
+     * each app logs it as a handful of JSON lines (no raw error output).
+     */
+    async function runThroughOutage(org: string, outageMs: number, dependency: 'Redis' | 'event store', interrupt: () => Promise<{ end(): Promise<void> }>): Promise<void> {
       const admin = await env.orgWithToken(org, 'enterprise');
-      const ids = await keys.issuePlatformKeys(org, 3000);
+      const ids = await keys.issuePlatformKeys(org, KEYS_PER_OUTAGE_RUN);
       // About 1 000 keys/s at the default concurrency: the outage lands mid-run.
       env.kms.addFault({ operation: 'Encrypt', latencyMs: 60 });
       const worker = env.worker;
       if (!worker) throw new Error('no worker');
+      const processes = [env.api, worker];
+      const pids = processes.map((p) => p.pid);
+      const logOffsets = processes.map((p) => p.allLogs().length);
       try {
         const a = await addKey(admin, org, 'key-a', env.demoKey(org));
         const runId = a.runId ?? '';
+        // Mid-flight: some keys done, not all.
         await waitFor(async () => Number(await redis.hget(fleetKeys.counters(runId), 'done')) >= 300, { timeoutMs: 60_000, description: 'some progress' });
-        const doneAtKill = Number(await redis.hget(fleetKeys.counters(runId), 'done'));
-        expect(doneAtKill).toBeLessThan(3000);
-        const outageLines = () => (worker.logs().match(/ECONNREFUSED|Connection is closed/g) ?? []).length;
-        const seenBefore = outageLines();
-        await env.redis.kill();
-        // Wait until the worker has noticed the outage (a failed Redis call), not for a fixed time.
-        await waitFor(() => outageLines() > seenBefore, { timeoutMs: 30_000, description: `the worker to notice the Redis outage\n${worker.logs()}` });
-        await env.redis.restart();
+        expect(Number(await redis.hget(fleetKeys.counters(runId), 'done'))).toBeLessThan(KEYS_PER_OUTAGE_RUN);
+        const outage = await interrupt();
+        const statuses: number[] = [];
+        try {
+          await waitFor(async () => (await env.anonymous().get('/readyz')).status === 503, { timeoutMs: 20_000, description: 'readyz 503 during the outage' });
+          const since = Date.now();
+          // The outage lasts `outageMs`; readiness is asked all along and must say 503 every time.
+          await waitFor(
+            async () => {
+              statuses.push((await env.anonymous().get('/readyz')).status);
+              return Date.now() - since >= outageMs;
+            },
+            { timeoutMs: outageMs + 30_000, intervalMs: 500, description: 'the outage to last' },
+          );
+        } finally {
+          await outage.end();
+        }
+        expect(statuses.length).toBeGreaterThan(3);
+        expect(statuses.filter((status) => status !== 503)).toEqual([]);
         env.kms.clearFaults();
-        const run = await finished(admin, org, runId, 120_000);
-        expect(run).toMatchObject({ state: 'completed', done: 3000, failed: 0, total: 3000 });
-        expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: 3000 });
+        const run = await finished(admin, org, runId, 180_000);
+        expect(run).toMatchObject({ state: 'completed', done: KEYS_PER_OUTAGE_RUN, failed: 0, total: KEYS_PER_OUTAGE_RUN });
+        expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: KEYS_PER_OUTAGE_RUN });
+        expect(await keys.unwrapFailures(org, await runs.state(org), ids)).toEqual([]);
+        await waitFor(async () => (await env.anonymous().get('/readyz')).status === 200, { timeoutMs: 20_000, description: 'readyz 200 after the outage' });
+        // Nothing was restarted: the same processes, still running.
+        expect(processes.map((p) => p.pid)).toEqual(pids);
+        expect(processes.every((p) => p.running)).toBe(true);
+        for (const [i, process] of processes.entries()) {
+          // The line may still be in the pipe when the HTTP answer has arrived.
+          await waitFor(() => outageLines(process.allLogs().slice(logOffsets[i]), dependency).some((line) => line.message.includes('outage ended')), {
+            timeoutMs: 20_000,
+            description: `the end-of-outage line\n${process.logs()}`,
+          });
+          const output = process.allLogs().slice(logOffsets[i]);
+          const { lines, raw } = parseJsonLogs(output);
+          expect(raw).toEqual([]);
+          const outageLog = outageLines(output, dependency).map((line) => line.message);
+          expect(outageLog[0]).toMatch(new RegExp(`^${dependency} outage started`));
+          expect(outageLog[outageLog.length - 1]).toMatch(new RegExp(`^${dependency} outage ended after`));
+          // A handful: the outage's start and end, and its consequences summarised (jobs that lost their lock).
+          const warnings = lines.filter((line) => line.level === 'warn' || line.level === 'error').map((line) => line.message);
+          expect(warnings.length <= HANDFUL ? [] : warnings).toEqual([]);
+        }
       } finally {
         env.kms.clearFaults();
       }
-    }, 240_000);
+    }
+
+    it('completes with exact counts when Redis is down for 20 s mid-run and restarted on the same port; no restart, a handful of log lines', async () => {
+      await runThroughOutage('redis-restart-org', 20_000, 'Redis', async () => {
+        await env.redis.kill();
+        return { end: () => env.redis.restart() };
+      });
+    }, 300_000);
+
+    it(`completes with exact counts when the event store is unavailable mid-run (${eventStore === 'esdb' ? 'emulator stopped and restarted' : 'SQLite write-locked by another connection'})`, async () => {
+      await runThroughOutage('eventstore-outage-org', 10_000, 'event store', () => env.interruptEventStore());
+    }, 300_000);
   });
 }

@@ -11,6 +11,7 @@ import {
   eventStoreProbe,
   GracefulShutdown,
   loadConfigOrExit,
+  logProcessWarnings,
   openEventStore,
   redactUrl,
   redisProbe,
@@ -84,6 +85,7 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
 function boot(): void {
   const config = loadConfigOrExit(() => loadWorkerConfig());
   Logger.overrideLogger(createAppLogger(config));
+  logProcessWarnings(new Logger('node'));
   const health = new DependencyHealth({ logger: new Logger('dependencies'), where: { redis: redactUrl(config.redisUrl), eventstore: describeEventStore(config) } });
   const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });
   shutdown.install();

@@ -10,6 +10,7 @@ import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
 import type { ProviderSource } from './keyring-access';
 import { KmsRateLimiter } from './kms-rate-limiter';
+import { isLockLoss, LockLossLog } from './lock-losses';
 import { QUEUES } from './names';
 import { runPlan } from './plan';
 import { ProgressReporter } from './progress-reporter';
@@ -79,11 +80,16 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
   const outages = options.outages;
   // A job that failed because Redis or the event store is down is retried by BullMQ; the outage
   // is already one line, so its retries are not one line each.
+  const lockLosses = new LockLossLog(logger);
   const onFailed = (kind: string) => (job: Job | undefined, error: Error) => {
-    if (!outages?.noticed(error, `${kind} job ${job?.id ?? '?'}`)) logger.warn(`${kind} job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`);
+    if (outages?.noticed(error, `${kind} job ${job?.id ?? '?'}`)) return;
+    if (isLockLoss(error)) lockLosses.lost(`${kind} job ${job?.id ?? '?'}`, error);
+    else logger.warn(`${kind} job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`);
   };
   const onError = (what: string) => (error: Error) => {
-    if (!outages?.noticed(error, what)) logger.warn(`${what} error: ${error.message}`);
+    if (outages?.noticed(error, what)) return;
+    if (isLockLoss(error)) lockLosses.lost(what, error);
+    else logger.warn(`${what} error: ${error.message}`);
   };
   let active = 0;
   const counted =
@@ -126,6 +132,7 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
       const abandonedJobs = force ? active : 0;
       await Promise.all(workers.map((worker) => worker.close(force)));
       await Promise.all([batches.close(), finalizeQueue.close(), flows.close()]);
+      lockLosses.close();
       if (force) metrics.stop();
       else await metrics.close();
       return { abandonedJobs };

@@ -3,7 +3,6 @@ import { DEPENDENCIES, errorSummary, outageDependency, type Dependency } from '.
 
 /** Nest's `Logger` fits. */
 export interface HealthLogger {
-  log(message: string): void;
   warn(message: string): void;
 }
 
@@ -103,7 +102,8 @@ export class DependencyHealth {
     if (state.up) return;
     const lasted = this.now() - state.since;
     clearInterval(state.reminder);
-    this.options.logger.log(`${NAMES[dependency]} outage ended after ${formatDuration(lasted)} (${state.failedAttempts} failed attempts): ${this.options.where[dependency]} answers again`);
+    // At warn, like its start: a log filtered to warnings still shows when the outage ended.
+    this.options.logger.warn(`${NAMES[dependency]} outage ended after ${formatDuration(lasted)} (${state.failedAttempts} failed attempts): ${this.options.where[dependency]} answers again`);
     Object.assign(state, { up: true, since: this.now(), failedAttempts: 0, lastError: undefined, reminder: undefined });
     upGauge.set({ dependency }, 1);
   }

@@ -29,3 +29,13 @@ export function loadConfigOrExit<T>(load: () => T): T {
 export function createAppLogger(config: Pick<CommonConfig, 'logLevel' | 'logFormat'>): ConsoleLogger {
   return new ConsoleLogger({ logLevels: logLevelsUpTo(config.logLevel), json: config.logFormat === 'json', colors: config.logFormat === 'text' && process.stdout.isTTY === true });
 }
+
+/**
+ * Node prints process warnings (deprecations, a library's "upgrade Node" notice) raw and
+ * multi-line on stderr, which breaks `LOG_FORMAT=json`. This replaces that printer with one
+ * logger line per warning.
+ */
+export function logProcessWarnings(logger: { warn(message: string): void }): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn(`${warning.name}: ${warning.message.replace(/\s*\n\s*/g, ' ')}`));
+}
