@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { FlowProducer, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, FlowProducer, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
@@ -52,6 +52,9 @@ export interface Fleet {
   close(options?: { force?: boolean }): Promise<{ abandonedJobs: number }>;
 }
 
+/** How long a job that failed on an outage of Redis or the event store waits before it runs again. */
+const OUTAGE_RETRY_MS = 2_000;
+
 /** BullMQ connection options for a Redis URL: retry forever, as BullMQ workers require. */
 export function bullConnection(redisUrl: string, connectionName: string): ConnectionOptions {
   return { url: redisUrl, connectionName, maxRetriesPerRequest: null, retryStrategy: (attempt: number) => Math.min(50 * attempt, 2_000) };
@@ -92,12 +95,21 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
     else logger.warn(`${what} error: ${error.message}`);
   };
   let active = 0;
+  // Counts the jobs in flight (for shutdown), and sets a job that failed on an outage aside for a
+  // moment without spending one of its attempts: an outage of any length never exhausts them,
+  // and the job runs again within OUTAGE_RETRY_MS of the dependency's return.
   const counted =
     <T>(run: (job: Job, token?: string) => Promise<T>) =>
     async (job: Job, token?: string): Promise<T> => {
       active += 1;
       try {
         return await run(job, token);
+      } catch (error) {
+        if (!outages?.noticed(error, `${job.name} job ${job.id ?? '?'}`)) throw error;
+        await job.moveToDelayed(Date.now() + OUTAGE_RETRY_MS, token).catch(() => {
+          throw error;
+        });
+        throw new DelayedError();
       } finally {
         active -= 1;
       }

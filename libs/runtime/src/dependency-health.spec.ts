@@ -61,15 +61,17 @@ describe('DependencyHealth', () => {
 
 describe('outageDependency', () => {
   it.each([
-    [refused(), 'redis'],
-    [new Error('Connection is closed.'), 'redis'],
-    [Object.assign(new Error('14 UNAVAILABLE: No connection established'), { type: 'unavailable' }), 'eventstore'],
-    [Object.assign(new Error('deadline'), { type: 'deadline-exceeded' }), 'eventstore'],
-    [Object.assign(new Error('database is locked'), { name: 'SqliteError', code: 'SQLITE_BUSY' }), 'eventstore'],
-    [Object.assign(new Error('Wrong expected version'), { type: 'wrong-expected-version' }), undefined],
-    [new Error('KMS_ACCESS_DENIED'), undefined],
-    ['a string', undefined],
-  ])('%s → %s', (error, dependency) => {
+    ['ioredis refused', refused(), 'redis'],
+    ['ioredis closed', new Error('Connection is closed.'), 'redis'],
+    ['esdb unavailable', Object.assign(new Error('14 UNAVAILABLE: No connection established'), { type: 'unavailable' }), 'eventstore'],
+    ['esdb deadline', Object.assign(new Error('deadline'), { type: 'deadline-exceeded' }), 'eventstore'],
+    ['sqlite busy', Object.assign(new Error('database is locked'), { name: 'SqliteError', code: 'SQLITE_BUSY' }), 'eventstore'],
+    ['esdb conflict', Object.assign(new Error('Wrong expected version'), { type: 'wrong-expected-version' }), undefined],
+    ['a batch wrapping an esdb outage', new Error('2 data key(s) hit transient failures (first: dk-1: 14 UNAVAILABLE: No connection established)'), 'eventstore'],
+    ['KMS unreachable (AWS SDK)', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED', $metadata: {} }), undefined],
+    ['a KMS refusal', new Error('KMS_ACCESS_DENIED'), undefined],
+    ['a string', 'a string', undefined],
+  ])('%s → %s', (_label, error, dependency) => {
     expect(outageDependency(error)).toBe(dependency);
   });
 });

@@ -8,8 +8,20 @@ export interface ProbeOptions {
   readonly upIntervalMs?: number;
   /** Between probes during an outage: how soon recovery is noticed. Default 1 000 ms. */
   readonly downIntervalMs?: number;
-  /** A probe slower than this counts as failed. Default 2 000 ms. */
+  /**
+   * A probe slower than this has timed out. Default 3 000 ms. One timeout is not an outage (a
+   * busy process or store answers late); two in a row are. An error (refused, unavailable,
+   * locked) is an outage at once.
+   */
   readonly timeoutMs?: number;
+}
+
+/** A probe that got no answer in time: slow, not (yet) down. */
+export class ProbeTimeoutError extends Error {
+  override readonly name = 'ProbeTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
 }
 
 export interface DependencyProbes {
@@ -43,8 +55,9 @@ export function eventStoreProbe(store: EventStore): () => Promise<void> {
  * probes are what notices recovery when nothing else is calling (an idle worker, a quiet api).
  */
 export function startDependencyProbes(health: DependencyHealth, probes: Partial<Record<Dependency, () => Promise<void>>>, options: ProbeOptions = {}): DependencyProbes {
-  const { upIntervalMs = 5_000, downIntervalMs = 1_000, timeoutMs = 2_000 } = options;
+  const { upIntervalMs = 5_000, downIntervalMs = 1_000, timeoutMs = 3_000 } = options;
   const timers = new Map<Dependency, NodeJS.Timeout>();
+  const timeouts = new Map<Dependency, number>();
   let stopped = false;
   const schedule = (dependency: Dependency, probe: () => Promise<void>) => {
     if (stopped) return;
@@ -55,9 +68,12 @@ export function startDependencyProbes(health: DependencyHealth, probes: Partial<
   const run = async (dependency: Dependency, probe: () => Promise<void>) => {
     try {
       await withTimeout(probe(), timeoutMs);
+      timeouts.set(dependency, 0);
       if (!stopped) health.recovered(dependency);
     } catch (error) {
-      if (!stopped) health.failure(dependency, error, 'health probe');
+      const slow = error instanceof ProbeTimeoutError ? (timeouts.get(dependency) ?? 0) + 1 : 0;
+      timeouts.set(dependency, slow);
+      if (!stopped && (slow === 0 || slow >= 2)) health.failure(dependency, error, 'health probe');
     }
     schedule(dependency, probe);
   };
@@ -70,10 +86,11 @@ export function startDependencyProbes(health: DependencyHealth, probes: Partial<
   };
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Races `promise` against `ms`; rejects with `ProbeTimeoutError` when it loses. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ProbeTimeoutError(ms)), ms);
   });
   promise.catch(() => undefined);
   try {

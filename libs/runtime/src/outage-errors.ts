@@ -24,11 +24,14 @@ export function outageDependency(error: unknown): Dependency | undefined {
   const type = field(error, 'type');
   if (name === 'SqliteError' && typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return 'eventstore';
   if (typeof type === 'string' && ESDB_OUTAGE_TYPES.has(type)) return 'eventstore';
+  // The AWS SDK's network errors (KMS/STS unreachable) carry `$metadata`: not ours to collapse.
+  if (field(error, '$metadata') !== undefined) return undefined;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'redis';
   if (name === 'MaxRetriesPerRequestError') return 'redis';
   const message = error instanceof Error ? error.message : '';
   if (/^Connection is closed|^Stream isn't writeable|^connect E[A-Z]+ /.test(message)) return 'redis';
-  if (/SQLITE_BUSY|database is locked/.test(message)) return 'eventstore';
+  // Also when wrapped, e.g. a batch job's "N data key(s) hit transient failures (first: …)".
+  if (/SQLITE_BUSY|database is locked|\b14 UNAVAILABLE\b|\b4 DEADLINE_EXCEEDED\b/.test(message)) return 'eventstore';
   return undefined;
 }
 

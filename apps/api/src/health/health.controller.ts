@@ -3,21 +3,15 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
-import { redisProbe, type Dependency, type DependencyHealth } from '@cmk/runtime';
+import { ProbeTimeoutError, redisProbe, withTimeout, type Dependency, type DependencyHealth } from '@cmk/runtime';
 import { DEPENDENCY_HEALTH, PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out after 2 s')), 2_000);
-  });
   try {
-    const detail = await Promise.race([probe(), timeout]);
+    const detail = await withTimeout(probe(), 2_000);
     return { name, ok: true, ...(typeof detail === 'string' ? { detail } : {}) };
   } catch (error) {
     return { name, ok: false, detail: error instanceof Error ? error.message : 'failed', error };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -52,8 +46,9 @@ export class HealthController {
       }),
     ]);
     // A failed check is an outage like any other: the same state, line and metrics as the probes'.
+    // A slow answer only makes this answer 503: the probes decide whether slowness is an outage.
     checks.forEach(({ ok, error }, i) => {
-      if (!ok) this.dependencies.failure((['eventstore', 'redis'] as const satisfies readonly Dependency[])[i], error, 'readiness check');
+      if (!ok && !(error instanceof ProbeTimeoutError)) this.dependencies.failure((['eventstore', 'redis'] as const satisfies readonly Dependency[])[i], error, 'readiness check');
     });
     const dependencies = this.dependencies.status();
     const ready = checks.every((c) => c.ok) && dependencies.every((d) => d.up);
