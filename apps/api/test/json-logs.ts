@@ -6,6 +6,20 @@ export interface JsonLogLine {
   readonly timestamp: number;
 }
 
+// pino's numeric levels, for loggers that write them (Nest's JSON console logger writes names).
+const LEVEL_NAMES: Record<number, string> = { 10: 'verbose', 20: 'debug', 30: 'log', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** A logger object's fields, whichever JSON logger wrote it (Nest's `message`, pino's `msg`). */
+function asLogLine(parsed: unknown): JsonLogLine | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const record = parsed as Record<string, unknown>;
+  const message = typeof record['message'] === 'string' ? record['message'] : record['msg'];
+  const level = typeof record['level'] === 'number' ? LEVEL_NAMES[record['level']] : record['level'];
+  if (typeof message !== 'string' || typeof level !== 'string') return undefined;
+  const context = typeof record['context'] === 'string' ? record['context'] : undefined;
+  return { level, message, context, timestamp: Number(record['timestamp'] ?? record['time'] ?? 0) };
+}
+
 /**
  * Parses a process's output as JSON log lines. A line that is not a logger object (a raw error
  * dump, ioredis's "Unhandled error event", a stack trace) is returned in `raw`: the outage tests
@@ -16,16 +30,14 @@ export function parseJsonLogs(output: string): { lines: JsonLogLine[]; raw: stri
   const raw: string[] = [];
   for (const text of output.split('\n')) {
     if (text.trim() === '') continue;
+    let line: JsonLogLine | undefined;
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && typeof (parsed as JsonLogLine).message === 'string' && typeof (parsed as JsonLogLine).level === 'string') {
-        lines.push(parsed as JsonLogLine);
-        continue;
-      }
+      line = asLogLine(JSON.parse(text));
     } catch {
-      // not JSON: falls through to raw
+      // not JSON: raw
     }
-    raw.push(text);
+    if (line) lines.push(line);
+    else raw.push(text);
   }
   return { lines, raw };
 }
