@@ -1,18 +1,14 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { API_CONFIG, type ApiConfig } from './config';
+import type { ApiConfig } from './config';
 import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
-import { DEPENDENCY_HEALTH, InfrastructureModule, SHUTDOWN } from './infrastructure/infrastructure.module';
+import { API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN } from './tokens';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
-import { AdminController } from './admin/admin.controller';
-import { ADMIN_COMMAND_HANDLERS } from './admin/commands';
-import { OrgService } from './admin/org.service';
-import { KeysController } from './keys/keys.controller';
-import { KEY_COMMAND_HANDLERS } from './keys/commands';
-import { KeyringService } from './keys/keyring.service';
-import { KeyringHistory } from './keys/history';
-import { HealthController } from './health/health.controller';
+import { AdminModule } from './admin/admin.module';
+import { KeysModule } from './keys/keys.module';
+import { HealthModule } from './health/health.module';
 import { OidcModule } from './oidc';
 import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
@@ -53,17 +49,11 @@ export class AppModule {
         SecretsModule.register({ options: options.config.secrets }),
         ReencryptionApiModule,
         OpsModule.register({ metricsToken: options.config.metricsToken }),
+        HealthModule,
+        AdminModule,
+        KeysModule.register({ keyVerifier: options.keyVerifier }),
       ],
-      controllers: [HealthController, AdminController, KeysController],
-      providers: [
-        { provide: APP_FILTER, useClass: ErrorFilter },
-        OrgService,
-        KeyringService,
-        KeyringHistory,
-        ...ADMIN_COMMAND_HANDLERS,
-        ...KEY_COMMAND_HANDLERS,
-        ...(options.keyVerifier ? [options.keyVerifier] : []),
-      ],
+      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };
   }
 }

@@ -21,8 +21,6 @@ export interface ApiConfig extends CommonConfig {
   readonly metricsToken: string | undefined;
 }
 
-export const API_CONFIG = Symbol('API_CONFIG');
-
 /** Reads and validates the api's configuration once, at start-up. */
 export function loadApiConfig(env: Readonly<Record<string, string | undefined>> = process.env): ApiConfig {
   const reader = new EnvReader(env);

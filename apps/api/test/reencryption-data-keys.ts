@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { dataKeyDecider, dataKeyStream, decodeDataKeyEvent, encodeDataKeyEvent, type DataKeyState, type KeyringState } from '@cmk/domain';
-import { fold, handleCommand } from '@cmk/application';
+import { dataKeyCodec, dataKeyDecider, dataKeyStream, type DataKeyState, type KeyringState } from '@cmk/domain';
+import { handleCommand, readState } from '@cmk/application';
 import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
-import { createKeyProviders, type KeyProviders } from '@cmk/key-providers';
-
-const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
+import { createKeyProviders, providerRequestFor, type KeyProviders } from '@cmk/key-providers';
 
 /**
  * Test data for re-encryption runs: issues data keys under the org's current default through
@@ -37,7 +35,7 @@ export class DataKeyFixture {
       const generated = await platform.generateDataKey({ org: orgId, dataKey: dataKeyId });
       this.plaintexts.set(dataKeyId, generated.plaintext.toString('base64'));
       const metadata = { actor: 'system', requestId: dataKeyId, correlationId: dataKeyId, causationId: dataKeyId, occurredAt: new Date().toISOString() };
-      await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, codec, {
+      await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, dataKeyCodec, {
         type: 'IssueDataKey',
         data: { orgId, dataKeyId, scope: `env/${i % 7}`, wrappedBy: 'platform', kekRef: generated.kekRef, wrapped: generated.wrapped.toString('base64') },
         metadata,
@@ -48,7 +46,7 @@ export class DataKeyFixture {
   }
 
   async state(dataKeyId: string): Promise<DataKeyState> {
-    return fold(await this.store.readStream(dataKeyStream(dataKeyId)), dataKeyDecider, codec);
+    return (await readState(this.store, dataKeyStream(dataKeyId), dataKeyDecider, dataKeyCodec)).state;
   }
 
   /** Where each data key is wrapped now: `{ wrappedBy → count }`. */
@@ -71,8 +69,7 @@ export class DataKeyFixture {
         bad.push(id);
         continue;
       }
-      const key = keyring.keys.find((k) => k.keyId === state.wrappedBy);
-      const provider = this.providers.registry.providerFor({ orgId, wrappedBy: state.wrappedBy, roleArn: key?.roleArn, resolvedKeyArn: state.kekRef.startsWith('arn:') ? state.kekRef : key?.resolvedKeyArn });
+      const provider = this.providers.registry.providerFor(providerRequestFor(keyring, orgId, state.wrappedBy, state.kekRef));
       try {
         const plaintext = await provider.unwrap(Buffer.from(state.wrapped, 'base64'), { org: orgId, dataKey: id });
         if (plaintext.toString('base64') !== this.plaintexts.get(id)) bad.push(id);

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import { decodeKeyringEvent, encodeKeyringEvent, keyringDecider, keyringStream, type KeyringState } from '@cmk/domain';
+import { keyringCodec, keyringDecider, keyringStream, type KeyringState } from '@cmk/domain';
 import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
-import { fold, handleCommand } from '@cmk/application';
-
-const codec = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };
+import { handleCommand, readState } from '@cmk/application';
 
 /**
  * Finishes a re-encryption the way the worker will: through the domain's own command path on
@@ -19,16 +17,16 @@ export class KeyringTestHelper {
   }
 
   async state(orgId: string): Promise<KeyringState> {
-    return fold(await this.store.readStream(keyringStream(orgId)), keyringDecider, codec);
+    return (await readState(this.store, keyringStream(orgId), keyringDecider, keyringCodec)).state;
   }
 
   async completeRun(orgId: string, reencryptionId: string): Promise<void> {
     const metadata = { actor: 'system', requestId: `test-${reencryptionId}`, correlationId: reencryptionId, causationId: reencryptionId, occurredAt: new Date().toISOString() };
-    await handleCommand(this.store, keyringStream(orgId), keyringDecider, codec, { type: 'CompleteReencryption', data: { orgId, reencryptionId, rewrapped: 0, failed: 0 }, metadata });
+    await handleCommand(this.store, keyringStream(orgId), keyringDecider, keyringCodec, { type: 'CompleteReencryption', data: { orgId, reencryptionId, rewrapped: 0, failed: 0 }, metadata });
   }
 
   async events(orgId: string) {
-    return (await this.store.readStream(keyringStream(orgId))).map((e) => codec.decode(e));
+    return (await this.store.readStream(keyringStream(orgId))).map((e) => keyringCodec.decode(e));
   }
 
   close(): Promise<void> {

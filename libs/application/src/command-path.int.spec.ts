@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeOrgEvent, encodeOrgEvent, orgDecider, orgStream, type Edition, type EventMetadata, type OrgCommand } from '@cmk/domain';
+import { orgCodec, orgDecider, orgStream, type Edition, type EventMetadata, type OrgCommand } from '@cmk/domain';
 import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import { ApplicationError } from './application-error';
 import { handleCommand, requestFingerprint } from './command-path';
-
-const codec = { decode: decodeOrgEvent, encode: encodeOrgEvent };
 const meta = (): EventMetadata => {
   const id = randomUUID();
   return { actor: 'operator', requestId: id, correlationId: id, causationId: id, occurredAt: new Date().toISOString() };
@@ -31,7 +29,7 @@ describe('handleCommand: idempotency keys belong to the request that first used 
   });
 
   const run = (orgId: string, command: OrgCommand, idempotencyKey?: string, fingerprint?: string) =>
-    handleCommand(store, orgStream(orgId), orgDecider, codec, command, { idempotencyKey, fingerprint });
+    handleCommand(store, orgStream(orgId), orgDecider, orgCodec, command, { idempotencyKey, fingerprint });
 
   async function refusal(promise: Promise<unknown>): Promise<ApplicationError> {
     const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -82,7 +80,7 @@ describe('handleCommand: idempotency keys belong to the request that first used 
     const id = randomUUID();
     await store.appendToStream(
       orgStream(org),
-      [{ id, ...encodeOrgEvent({ type: 'OrganizationRegistered', data: { orgId: org, name: org, edition: 'free' }, metadata: meta() }) }].map((e) => ({
+      [{ id, ...orgCodec.encode({ type: 'OrganizationRegistered', data: { orgId: org, name: org, edition: 'free' }, metadata: meta() }) }].map((e) => ({
         ...e,
         metadata: { ...e.metadata, idempotencyKey: 'legacy' },
       })),
@@ -103,13 +101,13 @@ describe('handleCommand: idempotency keys belong to the request that first used 
     const stale = await store.readStream(orgStream(org));
     await run(org, changeEdition(org, 'enterprise'));
     // Decided on the stale read (edition free), the append conflicts; the retry reads enterprise.
-    const result = await handleCommand(store, orgStream(org), orgDecider, codec, changeEdition(org, 'team'), { recorded: stale });
+    const result = await handleCommand(store, orgStream(org), orgDecider, orgCodec, changeEdition(org, 'team'), { recorded: stale });
     expect(result.events.map((e) => e.type)).toEqual(['EditionChanged']);
-    const events = (await store.readStream(orgStream(org))).map((e) => codec.decode(e));
+    const events = (await store.readStream(orgStream(org))).map((e) => orgCodec.decode(e));
     expect(events.map((e) => e.type)).toEqual(['OrganizationRegistered', 'EditionChanged', 'EditionChanged']);
     expect(events[2]).toMatchObject({ data: { from: 'enterprise', to: 'team' } });
     const fresh = await store.readStream(orgStream(org));
-    await handleCommand(store, orgStream(org), orgDecider, codec, changeEdition(org, 'free'), { recorded: fresh, maxAttempts: 1 });
+    await handleCommand(store, orgStream(org), orgDecider, orgCodec, changeEdition(org, 'free'), { recorded: fresh, maxAttempts: 1 });
     expect(await store.readStream(orgStream(org))).toHaveLength(4);
   });
 });

@@ -1,13 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConcurrencyError, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
-import type { Decider, EncodedEvent, RawEvent } from '@cmk/domain';
+import { ConcurrencyError, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore/port';
+import type { Decider, EventCodec } from '@cmk/domain';
 import { ApplicationError } from './application-error';
+import { fold, stateOf } from './state-reader';
 
-/** Decodes stored events at the edge and encodes new ones (the domain's codec). */
-export interface EventCodec<E> {
-  readonly decode: (raw: RawEvent) => E;
-  readonly encode: (event: E) => EncodedEvent;
-}
+/** Decodes stored events at the edge and encodes new ones: each aggregate's codec in the domain. */
+export type { EventCodec } from '@cmk/domain';
 
 export interface CommandOptions {
   /**
@@ -113,11 +111,10 @@ export async function handleCommand<C, S, E>(
         return replay(recorded, prior, decider, codec);
       }
     }
-    const state = fold(recorded, decider, codec);
+    const { state, revision: expectedRevision } = stateOf(recorded, decider, codec);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, position: undefined, replayed: false };
     const seed = options.idempotencyKey ?? `${recorded.length}:${randomUUID()}`;
-    const expectedRevision = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision;
     try {
       const result = await store.appendToStream(
         streamName,
@@ -137,13 +134,6 @@ export async function handleCommand<C, S, E>(
       if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
     }
   }
-}
-
-/** Folds a stream read with `readStream` into the decider's state. */
-export function fold<S, E>(recorded: readonly RecordedEvent[], decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>, codec: Pick<EventCodec<E>, 'decode'>): S {
-  let state = decider.initialState();
-  for (const event of recorded) state = decider.evolve(state, codec.decode(event));
-  return state;
 }
 
 function replay<C, S, E>(recorded: RecordedEvent[], prior: RecordedEvent[], decider: Decider<C, E, S>, codec: EventCodec<E>): CommandResult<S, E> {

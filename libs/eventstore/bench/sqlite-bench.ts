@@ -10,8 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventData } from '../src/port/event-store';
-import type { Position } from '../src/port/position';
+import type { EventData, Position } from '@cmk/eventstore/port';
 import { openSqliteEventStore } from '../src/sqlite/sqlite-event-store';
 
 const appends = Number(process.argv[2] ?? 2_000);

@@ -10,7 +10,7 @@ export { CustomerKmsKeys } from './aws/customer-kms-keys';
 export { CustomerKmsKeyProvider } from './aws/customer-kms-provider';
 export { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
 export { mapKmsFailure, mapStsFailure, type KmsOperation, type KmsCallSite } from './aws/aws-failures';
-export { KeyProviderRegistry, type ProviderRequest } from './registry';
+export { KeyProviderRegistry, providerRequestFor, type ProviderRequest } from './registry';
 export { OidcSigningKeyStore, SIGNING_KEY_FILE, SIGNING_ALG, type PublicJwk, type SigningKeyStoreOptions } from './oidc/signing-key-store';
 export { OidcIssuer, type OidcIssuerOptions, type TrustExpectations, type OpenIdConfiguration } from './oidc/oidc-issuer';
 export { readKeyProvidersConfig, type KeyProvidersConfig } from './config';

@@ -1,4 +1,4 @@
-import { PLATFORM_KEY_ID } from '@cmk/domain';
+import { findKey, parseKeyArn, PLATFORM_KEY_ID, type KeyringState } from '@cmk/domain';
 import { LRUCache } from 'lru-cache';
 import type { CustomerKmsKeys } from './aws/customer-kms-keys';
 import { kmsError } from './errors';
@@ -13,6 +13,19 @@ export interface ProviderRequest {
   readonly roleArn?: string;
   /** The CMK's resolved key ARN; required unless `wrappedBy` is `platform`. */
   readonly resolvedKeyArn?: string;
+}
+
+/**
+ * The one key → provider-request mapping, shared by secrets (issue, unwrap) and re-encryption
+ * (rewrap): the platform key needs nothing more; a CMK brings the role and key ARN recorded on
+ * the key ring. `kekRef` (the exact KMS key ARN an existing wrap names) wins over the ring's
+ * resolved ARN, so a wrap is always unwrapped by the key that made it. A key the ring does not
+ * know yields a request without ARNs, which the registry refuses with `INVALID_KEY_ARN`.
+ */
+export function providerRequestFor(state: KeyringState, orgId: string, keyId: string, kekRef?: string): ProviderRequest {
+  if (keyId === PLATFORM_KEY_ID) return { orgId, wrappedBy: keyId };
+  const key = findKey(state, keyId);
+  return { orgId, wrappedBy: keyId, roleArn: key?.roleArn, resolvedKeyArn: kekRef && parseKeyArn(kekRef)?.kind === 'key' ? kekRef : key?.resolvedKeyArn };
 }
 
 /**

@@ -21,7 +21,7 @@ import { toProjectedEvent, type ProjectedEvent } from '../src/codec/projected-ev
 import { ProjectionWriter } from '../src/redis/projection-writer';
 import { ReadModelQueries } from '../src/redis/read-model-queries';
 import { startProjections } from '../src/runner/projection-runner';
-import { dataKeyIssued, recorded, toEventData } from '../src/spec-support/events';
+import { dataKeyIssued, recorded, toEventData } from '@cmk/read-models/testing';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const BATCH = Number(process.argv[3] ?? 500);

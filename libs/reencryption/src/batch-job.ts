@@ -2,12 +2,11 @@ import { performance } from 'node:perf_hooks';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FleetMetrics } from './fleet-metrics';
-import { isRunning, readKeyring } from './keyring-access';
+import { isRunning, readKeyring } from './run-keyring';
 import { fleetKeys } from './names';
 import { parseBatchJob } from './payloads';
-import type { ProgressReporter } from './progress-reporter';
 import { rewrapBatch, type BatchDependencies } from './rewrap-batch';
-import type { RunProgress } from './run-progress';
+import type { ProgressReporter, RunProgress } from './run-progress';
 
 export interface BatchJobDependencies extends BatchDependencies {
   readonly redis: Redis;

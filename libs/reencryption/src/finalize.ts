@@ -1,10 +1,11 @@
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
+import type { EventMetadata, KeyringCommand } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { finishCommand, isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './keyring-access';
+import { isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './run-keyring';
 import { parseFinalizeJob, type RunRef } from './payloads';
-import type { RunProgress } from './run-progress';
+import type { RunCounters, RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';
 
 export interface FinalizeDependencies {
@@ -78,4 +79,17 @@ async function findLeftovers(deps: FinalizeDependencies, run: RunRef): Promise<s
     } while (cursor !== undefined);
   }
   return leftovers;
+}
+
+/** The command that ends a run: completed when nothing failed, failed (with counts by code) otherwise. */
+export function finishCommand(orgId: string, reencryptionId: string, counters: RunCounters, metadata: EventMetadata): KeyringCommand {
+  if (counters.failed === 0) {
+    return { type: 'CompleteReencryption', data: { orgId, reencryptionId, rewrapped: counters.done, failed: 0 }, metadata };
+  }
+  const reason = `${counters.failed} data key(s) could not be rewrapped: ${Object.entries(counters.failuresByCode).map(([code, n]) => `${code} ${n}`).join(', ')}`;
+  return {
+    type: 'FailReencryption',
+    data: { orgId, reencryptionId, reason, rewrapped: counters.done, failed: counters.failed, failuresByCode: { ...counters.failuresByCode } },
+    metadata,
+  };
 }

@@ -8,13 +8,12 @@ import type { ReencryptionSettings } from './config';
 import { startDispatcher, type Dispatcher, type FleetLogger, type OutageSink } from './dispatcher';
 import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
-import type { ProviderSource } from './keyring-access';
+import type { ProviderSource } from './rewrap-batch';
 import { KmsRateLimiter } from './kms-rate-limiter';
 import { isLockLoss, LockLossLog } from './lock-losses';
 import { QUEUES } from './names';
 import { runPlan } from './plan';
-import { ProgressReporter } from './progress-reporter';
-import { RunProgress } from './run-progress';
+import { ProgressReporter, RunProgress } from './run-progress';
 
 export interface FleetOptions {
   readonly store: EventStore;

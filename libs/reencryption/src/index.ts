@@ -10,5 +10,5 @@ export { startDispatcher, type Dispatcher, type DispatcherOptions, type FleetLog
 export { runPlan } from './plan';
 export { runFinalize, INCOMPLETE_CODE } from './finalize';
 export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions } from './fleet';
-export { type ProviderSource } from './keyring-access';
+export { type ProviderSource } from './rewrap-batch';
 export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';

@@ -1,4 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
+import { parseKeyArn } from '@cmk/domain';
+import type { KeyEncryptionProvider } from '@cmk/key-providers';
+import type { FleetMetrics } from './fleet-metrics';
 import { fleetKeys } from './names';
 
 // Token bucket in Redis, shared by every worker: refills at `rate`/s up to `rate` (one second of
@@ -67,4 +71,34 @@ export class KmsRateLimiter {
     if (granted > 0) this.local.set(account, (this.local.get(account) ?? 0) + granted);
     else await new Promise((resolve) => setTimeout(resolve, Math.max(1, waitMs)));
   }
+}
+
+/**
+ * One KMS call of a batch: held back by the fleet-wide per-account rate limiter, then timed and
+ * counted in the fleet metrics. The local platform key makes no KMS call and is not limited.
+ */
+export async function meteredKmsCall<T>(
+  deps: { readonly limiter: KmsRateLimiter; readonly metrics: FleetMetrics },
+  provider: KeyEncryptionProvider,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const account = kmsAccountOf(provider);
+  if (account === undefined) return call(); // the local platform key: no KMS, no quota
+  await deps.limiter.acquire(account);
+  const started = performance.now();
+  try {
+    const out = await call();
+    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, true);
+    return out;
+  } catch (error) {
+    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, false);
+    throw error;
+  }
+}
+
+/** The AWS account a provider's KMS calls count against; undefined for the local platform key. */
+export function kmsAccountOf(provider: KeyEncryptionProvider): string | undefined {
+  const parts = parseKeyArn(provider.kekRef);
+  return parts ? `${parts.accountId}-${parts.region}` : undefined;
 }

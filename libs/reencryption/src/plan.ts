@@ -2,7 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import { parsePosition, type EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { isRunning, readKeyring } from './keyring-access';
+import { isRunning, readKeyring } from './run-keyring';
 import { parsePlanJob } from './payloads';
 import type { RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';

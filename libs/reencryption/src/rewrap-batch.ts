@@ -1,16 +1,17 @@
-import { performance } from 'node:perf_hooks';
-import { ApplicationError, handleCommand } from '@cmk/application';
-import { dataKeyDecider, dataKeyStream, decodeDataKeyEvent, DomainError, encodeDataKeyEvent, type DataKeyState, type KeyringState } from '@cmk/domain';
+import { ApplicationError, handleCommand, readState } from '@cmk/application';
+import { dataKeyCodec, dataKeyDecider, dataKeyStream, DomainError, type DataKeyState, type KeyringState } from '@cmk/domain';
 import { ConcurrencyError, type EventStore } from '@cmk/eventstore';
-import { isRetryableKmsError, type EncryptionContext, type KeyEncryptionProvider } from '@cmk/key-providers';
-import { fold } from '@cmk/application';
+import { isRetryableKmsError, providerRequestFor, type EncryptionContext, type KeyEncryptionProvider, type ProviderRequest } from '@cmk/key-providers';
 import type { FleetMetrics } from './fleet-metrics';
-import { kmsAccountOf, providerRequest, systemMetadata, type ProviderSource } from './keyring-access';
-import type { KmsRateLimiter } from './kms-rate-limiter';
+import { meteredKmsCall, type KmsRateLimiter } from './kms-rate-limiter';
 import type { BatchJobData } from './payloads';
 import type { KeyOutcome } from './run-progress';
+import { systemMetadata } from './run-keyring';
 
-const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
+/** What the fleet needs from the key providers (the registry fits; tests may pass their own). */
+export interface ProviderSource {
+  providerFor(request: ProviderRequest): KeyEncryptionProvider;
+}
 
 export interface BatchDependencies {
   readonly store: EventStore;
@@ -37,7 +38,7 @@ export interface BatchResult {
 export async function rewrapBatch(deps: BatchDependencies, job: BatchJobData, keyring: KeyringState, jobId: string): Promise<BatchResult> {
   const outcomes: KeyOutcome[] = [];
   const transient: { dataKeyId: string; error: string }[] = [];
-  const target = deps.providers.providerFor(providerRequest(keyring, job.orgId, job.to));
+  const target = deps.providers.providerFor(providerRequestFor(keyring, job.orgId, job.to));
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < job.dataKeyIds.length) {
@@ -67,17 +68,16 @@ async function rewrapOne(
   jobId: string,
 ): Promise<KeyOutcome> {
   const stream = dataKeyStream(dataKeyId);
-  const recorded = await deps.store.readStream(stream);
-  const state: DataKeyState = fold(recorded, dataKeyDecider, codec);
+  const { state, recorded } = await readState(deps.store, stream, dataKeyDecider, dataKeyCodec);
   if (state.status !== 'issued') return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
   if (!job.from.includes(state.wrappedBy)) return settled(state, dataKeyId, job.reencryptionId);
 
   const context: EncryptionContext = { org: job.orgId, dataKey: dataKeyId };
-  const source = deps.providers.providerFor(providerRequest(keyring, job.orgId, state.wrappedBy, state.kekRef));
-  const plaintext = await kms(deps, source, 'Decrypt', () => source.unwrap(Buffer.from(state.wrapped, 'base64'), context));
+  const source = deps.providers.providerFor(providerRequestFor(keyring, job.orgId, state.wrappedBy, state.kekRef));
+  const plaintext = await meteredKmsCall(deps, source, 'Decrypt', () => source.unwrap(Buffer.from(state.wrapped, 'base64'), context));
   let wrapped;
   try {
-    wrapped = await kms(deps, target, 'Encrypt', () => target.wrap(plaintext, context));
+    wrapped = await meteredKmsCall(deps, target, 'Encrypt', () => target.wrap(plaintext, context));
   } finally {
     plaintext.fill(0);
   }
@@ -85,7 +85,7 @@ async function rewrapOne(
     deps.store,
     stream,
     dataKeyDecider,
-    codec,
+    dataKeyCodec,
     {
       type: 'RewrapDataKey',
       data: { orgId: job.orgId, dataKeyId, reencryptionId: job.reencryptionId, sources: [...job.from], to: job.to, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
@@ -106,21 +106,6 @@ async function rewrapOne(
 function settled(state: DataKeyState, dataKeyId: string, reencryptionId: string): KeyOutcome {
   const mine = state.status === 'issued' && state.rewrappedBy.includes(reencryptionId);
   return mine ? { dataKeyId, outcome: 'done' } : { dataKeyId, outcome: 'skipped' };
-}
-
-async function kms<T>(deps: BatchDependencies, provider: KeyEncryptionProvider, operation: string, call: () => Promise<T>): Promise<T> {
-  const account = kmsAccountOf(provider);
-  if (account === undefined) return call(); // the local platform key: no KMS, no quota
-  await deps.limiter.acquire(account);
-  const started = performance.now();
-  try {
-    const out = await call();
-    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, true);
-    return out;
-  } catch (error) {
-    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, false);
-    throw error;
-  }
 }
 
 /**

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
+import { DomainError } from '@cmk/domain';
+import type { EventStore } from '@cmk/eventstore';
 import { fleetKeys } from './names';
+import { sendKeyringCommand, systemMetadata } from './run-keyring';
 
 /** What happened to one data key in a batch. */
 export type KeyOutcome =
@@ -84,4 +87,38 @@ export function countersFromHash(hash: Readonly<Record<string, string>>): RunCou
   const failuresByCode: Record<string, number> = {};
   for (const [field, value] of Object.entries(hash)) if (field.startsWith('code:')) failuresByCode[field.slice(5)] = Number(value);
   return { total: Number(hash['total'] ?? 0), done: Number(hash['done'] ?? 0), failed: Number(hash['failed'] ?? 0), failuresByCode };
+}
+
+/**
+ * Appends `ReencryptionProgressed` at a bounded rate per run, fleet-wide: a Redis gate
+ * (`SET NX PX`) lets one batch in `intervalMs` through, whichever worker finishes it. The live
+ * banner reads the Redis counters directly, so these events are the durable, coarse record.
+ */
+export class ProgressReporter {
+  constructor(
+    private readonly store: EventStore,
+    private readonly redis: Redis,
+    private readonly progress: RunProgress,
+    private readonly intervalMs: number,
+  ) {}
+
+  async maybeReport(orgId: string, reencryptionId: string, causationId: string): Promise<boolean> {
+    const gate = await this.redis.set(fleetKeys.progressGate(reencryptionId), '1', 'PX', this.intervalMs, 'NX');
+    if (gate !== 'OK') return false;
+    const counters = await this.progress.read(reencryptionId);
+    if (!counters) return false;
+    try {
+      const { done, failed, total } = counters;
+      await sendKeyringCommand(this.store, orgId, {
+        type: 'RecordReencryptionProgress',
+        data: { orgId, reencryptionId, done, failed, total: Math.max(total, done + failed) },
+        metadata: systemMetadata(reencryptionId, causationId),
+      });
+      return true;
+    } catch (error) {
+      // The run finished meanwhile (finalize won the race): progress no longer matters.
+      if (error instanceof DomainError && error.code === 'REENCRYPTION_NOT_RUNNING') return false;
+      throw error;
+    }
+  }
 }

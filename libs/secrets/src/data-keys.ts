@@ -1,10 +1,9 @@
 import {
   activeKeyForNewDataKeys,
+  dataKeyCodec,
   dataKeyDecider,
   dataKeyStream,
-  decodeDataKeyEvent,
   DomainError,
-  encodeDataKeyEvent,
   findKey,
   isWrappingAllowed,
   PLATFORM_KEY_ID,
@@ -12,15 +11,13 @@ import {
   type EventMetadata,
 } from '@cmk/domain';
 import { ConcurrencyError, type EventStore } from '@cmk/eventstore';
-import { fold, handleCommand } from '@cmk/application';
-import type { KeyProviderRegistry, ProviderRequest } from '@cmk/key-providers';
+import { handleCommand, readState } from '@cmk/application';
+import { providerRequestFor, type KeyProviderRegistry, type ProviderRequest } from '@cmk/key-providers';
 import { CachedDataKey } from './data-key-cache';
 import { envelopeAad } from './envelope';
 import { dataKeyNotFound, secretsError } from './errors';
-import { providerRequestOf, type KeyringReader } from './keyring-reader';
+import type { KeyringReader } from './keyring-reader';
 import { dataKeyIdFor } from './scope';
-
-const codec = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };
 
 /**
  * Data keys in the event store: issue one for a scope on first use, or unwrap the one a
@@ -61,7 +58,7 @@ export class DataKeyRepository {
       metadata,
     };
     try {
-      await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, codec, command, { maxAttempts: 1 });
+      await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, dataKeyCodec, command, { maxAttempts: 1 });
       return new CachedDataKey(orgId, dataKeyId, scope, generated.plaintext, envelopeAad(orgId, dataKeyId, scope));
     } catch (error) {
       generated.plaintext.fill(0);
@@ -74,7 +71,7 @@ export class DataKeyRepository {
   }
 
   private async read(dataKeyId: string): Promise<DataKeyState> {
-    return fold(await this.store.readStream(dataKeyStream(dataKeyId)), dataKeyDecider, codec);
+    return (await readState(this.store, dataKeyStream(dataKeyId), dataKeyDecider, dataKeyCodec)).state;
   }
 
   /** Guards against the (theoretical) id collision of two (org, scope) pairs. */
@@ -102,9 +99,9 @@ export class DataKeyRepository {
     if (!isWrappingAllowed(state, keyId) || leaving) {
       throw secretsError('WRAPPING_KEY_UNAVAILABLE', 'The default key cannot wrap new data keys right now', { keyId });
     }
-    if (keyId === PLATFORM_KEY_ID) return { orgId, wrappedBy: keyId };
-    const key = findKey(state, keyId);
-    if (!key) throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} is not on the key ring`, { keyId });
-    return providerRequestOf(orgId, key);
+    if (keyId !== PLATFORM_KEY_ID && !findKey(state, keyId)) {
+      throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} is not on the key ring`, { keyId });
+    }
+    return providerRequestFor(state, orgId, keyId);
   }
 }

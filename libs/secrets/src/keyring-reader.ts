@@ -1,11 +1,9 @@
-import { decodeKeyringEvent, findKey, keyringDecider, keyringStream, PLATFORM_KEY_ID, type KeyringState } from '@cmk/domain';
+import { findKey, keyringCodec, keyringDecider, keyringStream, PLATFORM_KEY_ID, type KeyringState } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
-import { fold } from '@cmk/application';
-import type { ProviderRequest } from '@cmk/key-providers';
+import { readState } from '@cmk/application';
+import { providerRequestFor, type ProviderRequest } from '@cmk/key-providers';
 import { LRUCache } from 'lru-cache';
 import { secretsError } from './errors';
-
-const codec = { decode: decodeKeyringEvent };
 
 export interface KeyringReaderOptions {
   /**
@@ -32,7 +30,7 @@ export class KeyringReader {
 
   /** The current state, read now: issuing a data key must see the default as it is. */
   async fresh(orgId: string): Promise<KeyringState> {
-    const state = fold(await this.store.readStream(keyringStream(orgId)), keyringDecider, codec);
+    const { state } = await readState(this.store, keyringStream(orgId), keyringDecider, keyringCodec);
     this.cache.set(orgId, state);
     return state;
   }
@@ -41,12 +39,8 @@ export class KeyringReader {
   async providerRequest(orgId: string, wrappedBy: string): Promise<ProviderRequest> {
     if (wrappedBy === PLATFORM_KEY_ID) return { orgId, wrappedBy };
     const cached = this.cache.get(orgId);
-    const key = (cached && findKey(cached, wrappedBy)) ?? findKey(await this.fresh(orgId), wrappedBy);
-    if (!key) throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Key ${wrappedBy} is not on the key ring of ${orgId}`, { keyId: wrappedBy });
-    return providerRequestOf(orgId, key);
+    const state = cached && findKey(cached, wrappedBy) ? cached : await this.fresh(orgId);
+    if (!findKey(state, wrappedBy)) throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Key ${wrappedBy} is not on the key ring of ${orgId}`, { keyId: wrappedBy });
+    return providerRequestFor(state, orgId, wrappedBy);
   }
-}
-
-export function providerRequestOf(orgId: string, key: { keyId: string; roleArn: string; resolvedKeyArn: string }): ProviderRequest {
-  return { orgId, wrappedBy: key.keyId, roleArn: key.roleArn, resolvedKeyArn: key.resolvedKeyArn };
 }

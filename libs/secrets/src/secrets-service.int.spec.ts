@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationError, handleCommand } from '@cmk/application';
 import {
+  dataKeyCodec,
   dataKeyDecider,
   dataKeyStream,
   decodeDataKeyEvent,
-  decodeKeyringEvent,
-  encodeDataKeyEvent,
-  encodeKeyringEvent,
+  keyringCodec,
   keyringDecider,
   keyringStream,
   type EventMetadata,
@@ -94,7 +93,7 @@ describe('SecretsService on SQLite with the local platform key and the KMS emula
   });
 
   async function keyring(orgId: string, command: KeyringCommand): Promise<void> {
-    await handleCommand(store, keyringStream(orgId), keyringDecider, { decode: decodeKeyringEvent, encode: encodeKeyringEvent }, command);
+    await handleCommand(store, keyringStream(orgId), keyringDecider, keyringCodec, command);
   }
 
   /** Adds a CMK (the first one becomes the default) with a role that trusts our issuer. */
@@ -207,7 +206,7 @@ describe('SecretsService on SQLite with the local platform key and the KMS emula
     const wrapped = await providers.registry
       .providerFor({ orgId: org, wrappedBy: cmk.keyId, roleArn: cmk.roleArn, resolvedKeyArn: cmk.keyArn })
       .wrap(Buffer.from(plaintext), { org, dataKey: oldId });
-    await handleCommand(store, dataKeyStream(oldId), dataKeyDecider, { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent }, {
+    await handleCommand(store, dataKeyStream(oldId), dataKeyDecider, dataKeyCodec, {
       type: 'RewrapDataKey',
       data: { orgId: org, dataKeyId: oldId, reencryptionId: cmk.reencryptionId, sources: ['platform'], to: cmk.keyId, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
       metadata: meta(),

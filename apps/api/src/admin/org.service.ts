@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, decodeOrgEvent, encodeOrgEvent, isOrgLogin, orgDecider, orgStream, type OrgCommand } from '@cmk/domain';
+import { DomainError, isOrgLogin, orgCodec, orgDecider, orgStream, type OrgCommand } from '@cmk/domain';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { handleCommand, type CommandOptions } from '@cmk/application';
 import { OrgDirectory } from '../auth/org-directory';
-
-const codec = { decode: decodeOrgEvent, encode: encodeOrgEvent };
 
 /** Runs organisation commands through the command path and drops the auth cache entry. */
 @Injectable()
@@ -16,7 +14,7 @@ export class OrgService {
 
   async execute(orgId: string, command: OrgCommand, options: CommandOptions = {}) {
     if (!isOrgLogin(orgId)) throw new DomainError('ORG_NOT_FOUND', `Organization ${orgId} not found`);
-    const result = await handleCommand(this.store, orgStream(orgId), orgDecider, codec, command, options);
+    const result = await handleCommand(this.store, orgStream(orgId), orgDecider, orgCodec, command, options);
     this.directory.invalidate(orgId);
     return result;
   }

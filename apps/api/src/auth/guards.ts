@@ -2,7 +2,8 @@ import { CanActivate, Inject, Injectable, SetMetadata, type ExecutionContext } f
 import { Reflector } from '@nestjs/core';
 import { activeToken, type OrgRole } from '@cmk/domain';
 import { ApplicationError } from '@cmk/application';
-import { API_CONFIG, type ApiConfig } from '../config';
+import type { ApiConfig } from '../config';
+import { API_CONFIG } from '../tokens';
 import { bearerToken, parseAccessToken, sameDigest, sha256Hex } from './access-token';
 import type { AuthenticatedRequest } from './principal';
 import { OrgDirectory } from './org-directory';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { decodeOrgEvent, initialOrgState, orgDecider, orgStream, type OrgState } from '@cmk/domain';
+import { initialOrgState, orgCodec, orgDecider, orgStream, type OrgState } from '@cmk/domain';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
-import { fold } from '@cmk/application';
+import { readState } from '@cmk/application';
 
 /**
  * Reads organisations (edition, tokens) from their streams, the source of truth, with a short
@@ -33,7 +33,7 @@ export class OrgDirectory {
     } catch {
       return initialOrgState();
     }
-    return fold(await this.store.readStream(stream), orgDecider, { decode: decodeOrgEvent });
+    return (await readState(this.store, stream, orgDecider, orgCodec)).state;
   }
 
   invalidate(orgId: string): void {

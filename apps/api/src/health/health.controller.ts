@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
 import { ProbeTimeoutError, redisProbe, withTimeout, type Dependency, type DependencyHealth } from '@cmk/runtime';
-import { DEPENDENCY_HEALTH, PROJECTIONS, REDIS } from '../infrastructure/infrastructure.module';
+import { DEPENDENCY_HEALTH, PROJECTIONS, REDIS } from '../tokens';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string; error?: unknown }> {
   try {

@@ -4,7 +4,7 @@ import { ApplicationError } from '@cmk/application';
 import { DomainError, httpStatusOf } from '@cmk/domain';
 import { ConcurrencyError } from '@cmk/eventstore';
 import { outageDependency, type DependencyHealth } from '@cmk/runtime';
-import { DEPENDENCY_HEALTH } from '../infrastructure/infrastructure.module';
+import { DEPENDENCY_HEALTH } from '../tokens';
 import { errorBody, type ErrorBody } from './error-body';
 import { requestIdOf } from './command-context';
 

@@ -16,14 +16,10 @@ import {
   type DependencyProbes,
   type GracefulShutdown,
 } from '@cmk/runtime';
-import { API_CONFIG, type ApiConfig } from '../config';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, DEPENDENCY_HEALTH, PROJECTIONS, REDIS, SHUTDOWN } from '../tokens';
 
-export const REDIS = Symbol('REDIS');
-export const PROJECTIONS = Symbol('PROJECTIONS');
-/** The process's `DependencyHealth` (outage lines, `/readyz`, dependency metrics). */
-export const DEPENDENCY_HEALTH = Symbol('DEPENDENCY_HEALTH');
-/** The process's `GracefulShutdown`: connections opened during start-up register their close. */
-export const SHUTDOWN = Symbol('SHUTDOWN');
+/** The dependency probes of this process (private to this module: nothing else injects them). */
 const PROBES = Symbol('PROBES');
 
 const projectionLogger = new Logger('projections');

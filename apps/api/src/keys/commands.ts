@@ -1,12 +1,67 @@
 import { randomUUID } from 'node:crypto';
-import { Inject } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, validateKeyArn, validateRoleArn, type ReencryptionStarted } from '@cmk/domain';
-import { KEY_VERIFIER, requestFingerprint, type KeyVerifier } from '@cmk/application';
+import {
+  DomainError,
+  keyringCodec,
+  keyringDecider,
+  keyringStream,
+  standInKeyArn,
+  type KeyringCommand,
+  type KeyringEvent,
+  type KeyringState,
+  type ReencryptionStarted,
+} from '@cmk/domain';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cmk/eventstore';
+import {
+  eventsOfIdempotencyKey,
+  handleCommand,
+  KEY_VERIFIER,
+  readState,
+  requestFingerprint,
+  type CommandOptions,
+  type CommandResult,
+  type KeyVerifier,
+} from '@cmk/application';
+import type { ProjectionRunner } from '@cmk/read-models';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, PROJECTIONS } from '../tokens';
 import type { CommandContext } from '../http/command-context';
 import { OrgDirectory } from '../auth/org-directory';
-import { KeyringService } from './keyring.service';
 import type { AddKeyDto } from './dto';
+
+/**
+ * Runs key-ring commands through the one command path and then waits (bounded by
+ * `CMK_READ_WAIT_MS`) until the projections include them, so a query right after a command
+ * sees its effect.
+ */
+@Injectable()
+export class KeyringService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async execute(orgId: string, command: KeyringCommand, options: CommandOptions = {}): Promise<CommandResult<KeyringState, KeyringEvent>> {
+    const result = await handleCommand(this.store, keyringStream(orgId), keyringDecider, keyringCodec, command, options);
+    if (result.position) await this.projections.waitForPosition(result.position, this.config.readWaitMs);
+    return result;
+  }
+
+  /**
+   * Decides `command` on the current state without appending, so a request the rules refuse
+   * fails before any slow external check. `replay` is true when the idempotency key was already
+   * used (the real execution returns the first result, or refuses a reused key). Pass `recorded`
+   * on to `execute` so it does not read the stream again (a stale read only costs a retry).
+   */
+  async precheck(orgId: string, command: KeyringCommand, idempotencyKey?: string): Promise<{ replay: boolean; recorded: readonly RecordedEvent[] }> {
+    const { state, recorded } = await readState(this.store, keyringStream(orgId), keyringDecider, keyringCodec);
+    if (idempotencyKey !== undefined && eventsOfIdempotencyKey(recorded, idempotencyKey).length > 0) return { replay: true, recorded };
+    keyringDecider.decide(command, state);
+    return { replay: false, recorded };
+  }
+}
 
 /** What a key-ring command answers: the key it concerns and the run it started, if any. */
 export interface KeyCommandResult {
@@ -45,11 +100,7 @@ export class AddKeyHandler implements ICommandHandler<AddKeyCommand> {
     if (org.status !== 'registered') throw new DomainError('ORG_NOT_FOUND', `Organization ${orgId} not found`);
     const roleArn = body.awsKms.roleArn.trim();
     const keyArn = body.awsKms.keyArn.trim();
-    validateRoleArn(roleArn);
-    const parts = validateKeyArn(keyArn, { allowAlias: true });
-    // Until KMS has resolved an alias, the rules are checked with a stand-in key ARN of the same
-    // partition, region and account (the decider insists on a key ARN there).
-    const standIn = parts.kind === 'key' ? keyArn : `arn:${parts.partition}:kms:${parts.region}:${parts.accountId}:key/00000000-0000-4000-8000-000000000000`;
+    const standIn = standInKeyArn(roleArn, keyArn);
     const data = { orgId, keyId: randomUUID(), name: body.name, roleArn, keyArn, resolvedKeyArn: standIn, edition: org.edition, reencryptionId: newReencryptionId() };
     const check = await this.keyring.precheck(orgId, { type: 'AddKey', data, metadata: ctx.metadata }, ctx.idempotencyKey);
     const { resolvedKeyArn } = check.replay ? { resolvedKeyArn: standIn } : await this.verifier.verify({ orgId, roleArn, keyArn });

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { OidcIssuer, OpenIdConfiguration, PublicJwk } from '@cmk/key-providers';
-import { OIDC_ISSUER } from './oidc.tokens';
+import { OIDC_ISSUER } from '../tokens';
 
 /**
  * The public half of our OIDC identity provider: AWS STS fetches these (unauthenticated) to

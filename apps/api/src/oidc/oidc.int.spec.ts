@@ -10,9 +10,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyProviders } from '@cmk/key-providers';
-import { API_CONFIG, loadApiConfig, type ApiConfig } from '../config';
+import { loadApiConfig, type ApiConfig } from '../config';
 import { OidcModule } from './oidc.module';
-import { KEY_PROVIDERS } from './oidc.tokens';
+import { API_CONFIG, KEY_PROVIDERS } from '../tokens';
 
 describe('OidcModule: discovery and JWKS over HTTP, used by the emulated AWS STS', () => {
   let app: INestApplication;

@@ -2,9 +2,9 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import { KEY_VERIFIER } from '@cmk/application';
 import { createKeyProviders, readKeyProvidersConfig, type KeyProviders, type KeyProvidersConfig } from '@cmk/key-providers';
 import { EnvReader } from '@cmk/runtime';
-import { API_CONFIG, type ApiConfig } from '../config';
+import type { ApiConfig } from '../config';
 import { OidcController } from './oidc.controller';
-import { KEY_PROVIDERS, OIDC_ISSUER } from './oidc.tokens';
+import { API_CONFIG, KEY_PROVIDERS, OIDC_ISSUER } from '../tokens';
 
 export interface OidcModuleOptions {
   /**

@@ -6,12 +6,12 @@ import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
 import { renderFleetMetrics } from '@cmk/reencryption';
-import { API_CONFIG, type ApiConfig } from '../config';
 import type { DependencyHealth } from '@cmk/runtime';
-import { DEPENDENCY_HEALTH, REDIS } from '../infrastructure/infrastructure.module';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, DEPENDENCY_HEALTH, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
 import { matchesAny, presentedSecret } from './operator-credentials';
-import { OPS_OPTIONS, OPS_QUEUES, type OpsQueues } from './ops-queues';
-import type { OpsModuleOptions } from './ops.module';
+import type { OpsModuleOptions } from './ops-options';
+import type { OpsQueues } from './ops-queues';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 

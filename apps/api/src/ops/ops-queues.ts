@@ -29,6 +29,3 @@ export class OpsQueues {
     else await Promise.all(this.all.map((queue) => queue.disconnect()));
   }
 }
-
-export const OPS_QUEUES = Symbol('OPS_QUEUES');
-export const OPS_OPTIONS = Symbol('OPS_OPTIONS');

@@ -5,21 +5,14 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express } from 'express';
 import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { DEPENDENCY_HEALTH, SHUTDOWN } from '../infrastructure/infrastructure.module';
+import type { ApiConfig } from '../config';
+import { API_CONFIG, DEPENDENCY_HEALTH, OPS_OPTIONS, OPS_QUEUES, SHUTDOWN } from '../tokens';
 import { MetricsController } from './metrics.controller';
 import { operatorOnly } from './operator-credentials';
-import { OPS_OPTIONS, OPS_QUEUES, OpsQueues } from './ops-queues';
+import { OpsQueues } from './ops-queues';
+import type { OpsModuleOptions } from './ops-options';
 
-export interface OpsModuleOptions {
-  /**
-   * `CMK_METRICS_TOKEN`: a second bearer secret accepted on `/metrics` only (for the scraper).
-   * Default: unset, only the operator token is accepted.
-   */
-  readonly metricsToken?: string;
-  /** Where the queue dashboard is mounted. Default `/admin/queues`. */
-  readonly dashboardPath?: string;
-}
+export type { OpsModuleOptions } from './ops-options';
 
 /**
  * Operator pages: the BullMQ dashboard (bull-board) at `/admin/queues` and Prometheus metrics at

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ReadModelQueries } from '@cmk/read-models';
 import { readLiveBanner, type LiveBanner } from '@cmk/reencryption';
-import { REDIS } from '../infrastructure/infrastructure.module';
+import { REDIS } from '../tokens';
 
 /**
  * The re-encryption banner with live counts: the read model's banner merged with the worker

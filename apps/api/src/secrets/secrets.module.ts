@@ -3,7 +3,7 @@ import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import type { KeyProviders } from '@cmk/key-providers';
 import { EnvReader } from '@cmk/runtime';
 import { readSecretsConfig, SecretsService, type SecretsServiceOptions } from '@cmk/secrets';
-import { KEY_PROVIDERS } from '../oidc';
+import { KEY_PROVIDERS } from '../tokens';
 import { SECRETS_COMMAND_HANDLERS } from './commands';
 import { DataKeysController, SecretsController } from './secrets.controller';
 

@@ -1,4 +1,4 @@
-import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type RawEvent } from '../shared/codec';
+import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type EventCodec, type RawEvent } from '../shared/codec';
 import type { DataKeyEvent } from './events';
 
 /** Validates a stored data key event; throws `EventDecodingError` on any mismatch. */
@@ -36,3 +36,5 @@ export function decodeDataKeyEvent(raw: RawEvent): DataKeyEvent {
 export function encodeDataKeyEvent(event: DataKeyEvent): EncodedEvent {
   return encodeMessage(event);
 }
+
+export const dataKeyCodec: EventCodec<DataKeyEvent> = { decode: decodeDataKeyEvent, encode: encodeDataKeyEvent };

@@ -1,6 +1,6 @@
-import { keyringDecider } from './queries';
-import { specFor } from '../testing/given-when-then';
-import { addKey, completed, defaultChanged, firstKeyDone, keyAdded, keyArnOf, started, allKeysDisabled, ORG } from '../testing/keyring-fixtures';
+import { keyringDecider } from './decide';
+import { standInKeyArn } from './rules';
+import { specFor, addKey, completed, defaultChanged, firstKeyDone, keyAdded, keyArnOf, started, allKeysDisabled, ORG } from '@cmk/domain/testing';
 
 const given = specFor(keyringDecider);
 
@@ -118,5 +118,24 @@ describe('AddKey', () => {
     given(firstKeyDone())
       .when({ ...command, data: { ...command.data, orgId: `${ORG}-other` } })
       .thenRefuses('VALIDATION_FAILED', { field: 'orgId' });
+  });
+});
+
+describe('standInKeyArn (AddKey before KMS has resolved the key)', () => {
+  const role = 'arn:aws:iam::111122223333:role/cmk';
+  const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('keeps a key ARN and stands in a key ARN of the same home for an alias, which the decider accepts', () => {
+    expect(standInKeyArn(role, key)).toBe(key);
+    const alias = 'arn:aws:kms:eu-west-1:111122223333:alias/payments';
+    const standIn = standInKeyArn(role, alias);
+    expect(standIn).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\//);
+    const [added] = keyringDecider.decide(addKey('k1', { roleArn: role, keyArn: alias, resolvedKeyArn: standIn }), keyringDecider.initialState());
+    expect(added).toMatchObject({ type: 'KeyAdded', data: { keyArn: alias, resolvedKeyArn: standIn } });
+  });
+
+  it('refuses a malformed role ARN before a malformed key ARN', () => {
+    expect(() => standInKeyArn('not-a-role', 'not-a-key')).toThrow(expect.objectContaining({ code: 'INVALID_ROLE_ARN' }));
+    expect(() => standInKeyArn(role, 'arn:aws:kms:eu-west-1:111122223333:alias/aws/s3')).toThrow(expect.objectContaining({ code: 'INVALID_KEY_ARN' }));
   });
 });

@@ -1,4 +1,4 @@
-import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type RawEvent, type UpcasterRegistry } from '../shared/codec';
+import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type EventCodec, type RawEvent, type UpcasterRegistry } from '../shared/codec';
 import type { KeyringEvent } from './events';
 
 const REASONS = ['first-key', 'key-disabled', 'all-keys-disabled', 'retry'] as const;
@@ -88,3 +88,5 @@ export function decodeKeyringEvent(raw: RawEvent): KeyringEvent {
 export function encodeKeyringEvent(event: KeyringEvent): EncodedEvent {
   return encodeMessage(event);
 }
+
+export const keyringCodec: EventCodec<KeyringEvent> = { decode: decodeKeyringEvent, encode: encodeKeyringEvent };

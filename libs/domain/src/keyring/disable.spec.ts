@@ -1,17 +1,5 @@
-import { keyringDecider } from './queries';
-import { specFor } from '../testing/given-when-then';
-import {
-  allKeysDisabled,
-  completed,
-  defaultChanged,
-  disableAll,
-  disableKey,
-  failed,
-  firstKeyDone,
-  keyAdded,
-  keyDisabled,
-  started,
-} from '../testing/keyring-fixtures';
+import { keyringDecider } from './decide';
+import { specFor, allKeysDisabled, completed, defaultChanged, disableAll, disableKey, failed, firstKeyDone, keyAdded, keyDisabled, started } from '@cmk/domain/testing';
 
 const given = specFor(keyringDecider);
 const twoKeys = () => [...firstKeyDone(), keyAdded('k2')];

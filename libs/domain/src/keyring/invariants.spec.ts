@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { DomainError } from '../shared/domain-error';
-import { meta } from '../testing/given-when-then';
-import { keyArnOf, ORG, roleArn } from '../testing/keyring-fixtures';
+import { meta, keyArnOf, ORG, roleArn } from '@cmk/domain/testing';
 import { decodeKeyringEvent, encodeKeyringEvent } from './codec';
 import type { KeyringCommand } from './commands';
 import { PLATFORM_KEY_ID } from './events';
-import { isWrappingAllowed, keyringDecider } from './queries';
+import { keyringDecider } from './decide';
+import { isWrappingAllowed } from './queries';
 import type { KeyringState } from './state';
 
 /**

@@ -1,6 +1,6 @@
-import { activeKeyForNewDataKeys, isWrappingAllowed, keyCanDisable, keyCanSetDefault, keyringDecider } from './queries';
-import { specFor } from '../testing/given-when-then';
-import { allKeysDisabled, completed, defaultChanged, failed, firstKeyDone, keyAdded, keyDisabled, started } from '../testing/keyring-fixtures';
+import { keyringDecider } from './decide';
+import { activeKeyForNewDataKeys, isWrappingAllowed, keyCanDisable, keyCanSetDefault } from './queries';
+import { specFor, allKeysDisabled, completed, defaultChanged, failed, firstKeyDone, keyAdded, keyDisabled, started } from '@cmk/domain/testing';
 
 const given = specFor(keyringDecider);
 

@@ -1,9 +1,6 @@
-import type { Decider } from '../shared/decider';
-import type { KeyringCommand } from './commands';
-import { decide } from './decide';
-import { PLATFORM_KEY_ID, type KeyringEvent } from './events';
+import { PLATFORM_KEY_ID } from './events';
 import { disableRefusal, setDefaultRefusal } from './rules';
-import { evolve, findKey, initialState, type KeyringState } from './state';
+import { findKey, type KeyringState } from './state';
 
 /**
  * Pure questions the API and the worker ask of a key ring. They reuse the decider's rules, so a
@@ -31,5 +28,3 @@ export function activeKeyForNewDataKeys(state: KeyringState): string {
 export function isWrappingAllowed(state: KeyringState, keyId: string): boolean {
   return keyId === PLATFORM_KEY_ID || findKey(state, keyId)?.status === 'active';
 }
-
-export const keyringDecider: Decider<KeyringCommand, KeyringEvent, KeyringState> = { initialState, evolve, decide };

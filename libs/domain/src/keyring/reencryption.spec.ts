@@ -1,23 +1,5 @@
-import { keyringDecider } from './queries';
-import { specFor } from '../testing/given-when-then';
-import {
-  allKeysDisabled,
-  complete,
-  completed,
-  defaultChanged,
-  disableAll,
-  disableKey,
-  fail,
-  failed,
-  firstKeyDone,
-  keyAdded,
-  keyDisabled,
-  progress,
-  progressed,
-  retry,
-  setDefault,
-  started,
-} from '../testing/keyring-fixtures';
+import { keyringDecider } from './decide';
+import { specFor, allKeysDisabled, complete, completed, defaultChanged, disableAll, disableKey, fail, failed, firstKeyDone, keyAdded, keyDisabled, progress, progressed, retry, setDefault, started } from '@cmk/domain/testing';
 import { findKey } from './state';
 
 const given = specFor(keyringDecider);

@@ -1,3 +1,4 @@
+import { validateKeyArn, validateRoleArn } from '../shared/arn';
 import { refuse, type DomainError } from '../shared/domain-error';
 import { PLATFORM_KEY_ID } from './events';
 import { findKey, isUnderReencryption, type KeyringState } from './state';
@@ -109,4 +110,16 @@ export function runIdRefusal(state: KeyringState, reencryptionId: string): Domai
 
 function runId(state: KeyringState): string | undefined {
   return state.status === 'reencrypting' ? state.run.reencryptionId : undefined;
+}
+
+/**
+ * The key ARN `AddKey` is checked against before KMS has resolved what the admin entered: the
+ * key ARN itself, or for an alias a stand-in key ARN of the same partition, region and account
+ * (the decider insists on a key ARN there). Refuses a malformed role ARN, then a malformed key
+ * ARN, exactly as `AddKey` would, so the request fails before any KMS round trip.
+ */
+export function standInKeyArn(roleArn: string, keyArn: string): string {
+  validateRoleArn(roleArn);
+  const parts = validateKeyArn(keyArn, { allowAlias: true });
+  return parts.kind === 'key' ? keyArn : `arn:${parts.partition}:kms:${parts.region}:${parts.accountId}:key/00000000-0000-4000-8000-000000000000`;
 }

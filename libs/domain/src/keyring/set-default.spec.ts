@@ -1,6 +1,5 @@
-import { keyringDecider } from './queries';
-import { specFor } from '../testing/given-when-then';
-import { completed, defaultChanged, firstKeyDone, keyAdded, keyDisabled, setDefault, started, failed } from '../testing/keyring-fixtures';
+import { keyringDecider } from './decide';
+import { specFor, completed, defaultChanged, firstKeyDone, keyAdded, keyDisabled, setDefault, started, failed } from '@cmk/domain/testing';
 
 const given = specFor(keyringDecider);
 

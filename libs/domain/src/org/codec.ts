@@ -1,4 +1,4 @@
-import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type RawEvent } from '../shared/codec';
+import { decodeMetadata, encodeMessage, readData, EventDecodingError, type EncodedEvent, type EventCodec, type RawEvent } from '../shared/codec';
 import { EDITIONS, ORG_ROLES, type OrgEvent } from './events';
 
 /** Validates a stored org event; throws `EventDecodingError` on any mismatch. */
@@ -27,3 +27,5 @@ export function decodeOrgEvent(raw: RawEvent): OrgEvent {
 export function encodeOrgEvent(event: OrgEvent): EncodedEvent {
   return encodeMessage(event);
 }
+
+export const orgCodec: EventCodec<OrgEvent> = { decode: decodeOrgEvent, encode: encodeOrgEvent };

@@ -1,4 +1,4 @@
-import { specFor, meta } from '../testing/given-when-then';
+import { specFor, meta } from '@cmk/domain/testing';
 import { decodeOrgEvent, encodeOrgEvent } from './codec';
 import type { OrgCommand } from './commands';
 import { orgDecider } from './decide';

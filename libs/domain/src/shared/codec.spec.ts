@@ -1,6 +1,5 @@
 import { decodeKeyringEvent, encodeKeyringEvent, KEYRING_UPCASTERS } from '../keyring/codec';
-import { meta } from '../testing/given-when-then';
-import { allKeysDisabled, failed, keyAdded, started } from '../testing/keyring-fixtures';
+import { meta, allKeysDisabled, failed, keyAdded, started } from '@cmk/domain/testing';
 import { EventDecodingError, type RawEvent } from './codec';
 import { toJsonObject } from './json';
 

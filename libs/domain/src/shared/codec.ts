@@ -41,6 +41,15 @@ export class EventDecodingError extends Error {
 export type Upcaster = (data: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 export type UpcasterRegistry = Readonly<Partial<Record<string, readonly Upcaster[]>>>;
 
+/**
+ * An aggregate's codec: decodes stored events at the edge and encodes new ones. Each aggregate
+ * exports one (`keyringCodec`, `orgCodec`, `dataKeyCodec`) for the command path and state reads.
+ */
+export interface EventCodec<E> {
+  readonly decode: (raw: RawEvent) => E;
+  readonly encode: (event: E) => EncodedEvent;
+}
+
 /** Typed, path-reporting accessors over one object of an event being decoded. */
 export class FieldReader {
   constructor(

@@ -9,13 +9,3 @@ export interface Decider<TCommand, TEvent, TState> {
   decide(command: TCommand, state: TState): TEvent[];
 }
 
-/** Rebuilds state from an aggregate's events, oldest first. */
-export function foldEvents<TCommand, TEvent, TState>(
-  decider: Decider<TCommand, TEvent, TState>,
-  events: Iterable<TEvent>,
-  from: TState = decider.initialState(),
-): TState {
-  let state = from;
-  for (const event of events) state = decider.evolve(state, event);
-  return state;
-}

@@ -1,5 +1,5 @@
 import { startEsdbEmulator } from '@cmk/esdb-emulator';
-import { eventStoreContract } from '../testing';
+import { eventStoreContract } from '@cmk/eventstore/testing';
 import { openEsdbEventStore, readEventStoreUrl } from './index';
 
 // The shared contract, run through the official client against the in-memory gRPC emulator...

@@ -7,20 +7,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { ConcurrencyError, DuplicateEventIdError } from '../port/errors';
-import type {
-  AllSubscription,
-  AppendOptions,
-  AppendResult,
-  EventData,
-  EventStore,
-  ExpectedRevision,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../port/event-store';
-import { comparePositions, START_POSITION, type Position } from '../port/position';
+import { ConcurrencyError, DuplicateEventIdError, type AllSubscription, type AppendOptions, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, comparePositions, START_POSITION, type Position } from '@cmk/eventstore/port';
 import { expectedRevisionText, isSystemStream, toClientEvent, toClientExpectedRevision, toClientPosition, toRecordedEvent } from './esdb-mapping';
 import { EsdbAllSubscription, type EsdbSubscriptionSettings } from './esdb-subscription';
 

@@ -1,9 +1,8 @@
 import { UnavailableError } from '@eventstore/db-client';
 import { startEsdbEmulator, type EsdbEmulator } from '@cmk/esdb-emulator';
 import { waitFor } from '@cmk/testing';
-import { ids, newEvent, newEvents, rejectionOf, SubscriptionRecorder, TestStreams } from '../testing';
-import { ConcurrencyError } from '../port/errors';
-import { comparePositions } from '../port/position';
+import { ids, newEvent, newEvents, rejectionOf, SubscriptionRecorder, TestStreams } from '@cmk/eventstore/testing';
+import { ConcurrencyError, comparePositions } from '@cmk/eventstore/port';
 import { openEsdbEventStore, type EsdbEventStore } from './index';
 
 // What the contract cannot show: how the adapter behaves when the server misbehaves.

@@ -11,8 +11,7 @@ import {
   type Position as ClientPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import type { EventData, ExpectedRevision, JsonObject, RecordedEvent } from '../port/event-store';
-import type { Position } from '../port/position';
+import type { EventData, ExpectedRevision, JsonObject, RecordedEvent, Position } from '@cmk/eventstore/port';
 
 /** System streams (`$settings`, `$stats-...`, `$$...`) are the server's own; the port never shows them. */
 export function isSystemStream(streamName: string): boolean {

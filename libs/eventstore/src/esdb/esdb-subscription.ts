@@ -12,8 +12,7 @@ import {
   type AllStreamSubscription,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import type { AllSubscription, SubscribeToAllOptions, SubscriptionItem } from '../port/event-store';
-import { comparePositions, START_POSITION, type Position } from '../port/position';
+import { type AllSubscription, type SubscribeToAllOptions, type SubscriptionItem, comparePositions, START_POSITION, type Position } from '@cmk/eventstore/port';
 import { isSystemStream, toClientPosition, toRecordedEvent } from './esdb-mapping';
 import { ItemQueue } from './item-queue';
 

@@ -1,6 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { AppendOptions, AppendResult, EventData } from '../port/event-store';
-import { ConcurrencyError, DuplicateEventIdError } from '../port/errors';
+import { type AppendOptions, type AppendResult, type EventData, ConcurrencyError, DuplicateEventIdError } from '@cmk/eventstore/port';
 
 interface PendingAppend {
   readonly stream: string;

@@ -1,6 +1,4 @@
-import type { AppendResult, EventData, ExpectedRevision } from '../port/event-store';
-import { ConcurrencyError, DuplicateEventIdError } from '../port/errors';
-import { START_POSITION } from '../port/position';
+import { type AppendResult, type EventData, type ExpectedRevision, ConcurrencyError, DuplicateEventIdError, START_POSITION } from '@cmk/eventstore/port';
 import { positionOf, type EventStatements, type IdMatchRow } from './sqlite-rows';
 
 /** `actual` is the stream's last revision, `undefined` when the stream does not exist. */

@@ -4,12 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { waitFor } from '@cmk/testing';
-import { eventStoreContract, newEvent, newEvents, rejectionOf, SubscriptionRecorder, TestStreams } from '../testing';
-import { ConcurrencyError, DuplicateEventIdError } from '../port/errors';
-import { comparePositions, START_POSITION } from '../port/position';
-import type { RecordedEvent } from '../port/event-store';
+import { eventStoreContract, newEvent, newEvents, rejectionOf, SubscriptionRecorder, TestStreams, spawnWriter } from '@cmk/eventstore/testing';
+import { ConcurrencyError, DuplicateEventIdError, comparePositions, START_POSITION, type RecordedEvent } from '@cmk/eventstore/port';
 import { openSqliteEventStore, SCHEMA_VERSION } from './index';
-import { spawnWriter } from './test-support/spawn-writer';
 
 function tempFile(): { path: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'cmk-sqlite-es-'));

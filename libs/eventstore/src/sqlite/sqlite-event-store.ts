@@ -1,18 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import type {
-  AllSubscription,
-  AppendOptions,
-  AppendResult,
-  EventData,
-  EventStore,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../port/event-store';
-import { START_POSITION, type Position } from '../port/position';
+import { type AllSubscription, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, START_POSITION, type Position } from '@cmk/eventstore/port';
 import { appendInTransaction } from './sqlite-append';
 import { GroupCommit } from './group-commit';
 import { EventStatements, MAX_SEQ, NO_LIMIT, positionOf, toRecordedEvent } from './sqlite-rows';

@@ -1,6 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { JsonObject, RecordedEvent } from '../port/event-store';
-import type { Position } from '../port/position';
+import type { JsonObject, RecordedEvent, Position } from '@cmk/eventstore/port';
 
 /** A row of `events` as read with safe integers (every INTEGER column is a bigint). */
 export interface EventRow {

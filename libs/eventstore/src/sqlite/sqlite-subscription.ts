@@ -1,4 +1,4 @@
-import type { AllSubscription, SubscriptionItem } from '../port/event-store';
+import type { AllSubscription, SubscriptionItem } from '@cmk/eventstore/port';
 import { positionOf, toRecordedEvent, type EventRow } from './sqlite-rows';
 
 /** What a subscription needs from the store; kept narrow so the loop is easy to reason about. */

@@ -1,5 +1,5 @@
 import { EventDecodingError } from '@cmk/domain';
-import { dataKeyIssued, keyAdded, keyring, metadata, recorded } from '../spec-support/events';
+import { dataKeyIssued, keyAdded, keyring, metadata, recorded } from '@cmk/read-models/testing';
 import { toProjectedEvent } from './projected-event';
 
 describe('decoding at the read-model edge', () => {

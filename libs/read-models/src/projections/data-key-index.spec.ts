@@ -1,5 +1,4 @@
-import { dataKeyIssued, dataKeyRewrapped } from '../spec-support/events';
-import { dataKeyEvents } from '../spec-support/decode';
+import { dataKeyIssued, dataKeyRewrapped, dataKeyEvents } from '@cmk/read-models/testing';
 import { applyIndexChanges, countsOf, dataKeyIndexChanges, type DataKeyIndexState } from './data-key-index';
 
 const ORG = 'org-dkindex';

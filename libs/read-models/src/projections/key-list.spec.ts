@@ -1,5 +1,4 @@
-import { keyAdded, keyring } from '../spec-support/events';
-import { keyringEvents } from '../spec-support/decode';
+import { keyAdded, keyring, keyringEvents } from '@cmk/read-models/testing';
 import { evolveKeyList, initialKeyListDoc, type KeyListDoc } from './key-list';
 
 const ORG = 'org-keylist';

@@ -1,5 +1,4 @@
-import { keyring } from '../spec-support/events';
-import { keyringEvents } from '../spec-support/decode';
+import { keyring, keyringEvents } from '@cmk/read-models/testing';
 import { HISTORY_LIMIT, estimateEtaSeconds, evolveBannerDoc, initialBannerDoc, type ReencryptionBannerDoc } from './reencryption-banner';
 
 const ORG = 'org-banner';

@@ -1,7 +1,6 @@
 import { usePrivateRedis } from '@cmk/testing';
 import { toProjectedEvent, type ProjectedEvent } from '../codec/projected-event';
-import { dataKeyIssued, dataKeyRewrapped, keyAdded, keyring, recorded, type RawSpecEvent } from '../spec-support/events';
-import { dumpNamespace } from '../spec-support/redis-dump';
+import { dataKeyIssued, dataKeyRewrapped, keyAdded, keyring, recorded, type RawSpecEvent, dumpNamespace } from '@cmk/read-models/testing';
 import { ProjectionWriter } from './projection-writer';
 import { ReadModelQueries } from './read-model-queries';
 

@@ -4,10 +4,7 @@ import { Redis } from 'ioredis';
 import { toProjectedEvent, type ProjectedEvent } from '../codec/projected-event';
 import { ProjectionWriter } from '../redis/projection-writer';
 import { ReadModelQueries } from '../redis/read-model-queries';
-import { dataKeyIssued, keyAdded } from '../spec-support/events';
-import { appendAll, expectedModel, openTestStore, queriedModel } from '../spec-support/harness';
-import { dumpNamespace } from '../spec-support/redis-dump';
-import { interleave, orgLife } from '../spec-support/scenario';
+import { dataKeyIssued, keyAdded, appendAll, expectedModel, openTestStore, queriedModel, dumpNamespace, interleave, orgLife } from '@cmk/read-models/testing';
 import { startProjections, type ProjectionLogger, type ProjectionRunner } from './projection-runner';
 
 let server: RedisServer;

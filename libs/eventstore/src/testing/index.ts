@@ -1,4 +1,0 @@
-export * from './contract';
-export * from './contract-context';
-export * from './fixtures';
-export * from './subscription-recorder';

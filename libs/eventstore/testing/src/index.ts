@@ -1,0 +1,5 @@
+export * from './contract';
+export * from './contract-context';
+export * from './fixtures';
+export * from './subscription-recorder';
+export * from './sqlite/spawn-writer';
