@@ -6,11 +6,6 @@ import { outageLines, parseJsonLogs } from './json-logs';
 import type { DataKeyFixture } from './reencryption-data-keys';
 import type { KeyringTestHelper } from './reencryption-test-helper';
 
-/**
- * Data keys of the outage runs. The issue's demonstration uses 20 000; 3 000 keep the suite's
- * time modest while the outage still starts mid-run (each test waits for done > 0 and < total).
- */
-const KEYS_PER_OUTAGE_RUN = 3_000;
 /** Warning lines an app may write about one outage mid-run (start, end, lost job locks). */
 const HANDFUL = 6;
 
@@ -20,6 +15,12 @@ export interface OutageRunContext {
   readonly keys: DataKeyFixture;
   readonly runs: KeyringTestHelper;
   readonly redis: Redis;
+  /**
+   * Data keys of each outage run. The issue's demonstration uses 20 000; a few thousand keep the
+   * suite's time modest while the outage still starts mid-run (each test checks done > 0 and <
+   * total when the outage starts).
+   */
+  readonly keysPerRun: number;
   /** Adds the org's first key (starting a run). */
   addKey(admin: HttpClient, org: string, key: DemoKey): Promise<{ id: string; runId: string | null }>;
   /** Waits for the run to leave `running`; resolves with the banner. */
@@ -32,14 +33,14 @@ export interface OutageRunContext {
  * each app logs it as a handful of JSON lines (no raw error output).
  */
 export async function runThroughOutage(
-  { env, keys, runs, redis, addKey, finished }: OutageRunContext,
+  { env, keys, runs, redis, addKey, finished, keysPerRun }: OutageRunContext,
   org: string,
   outageMs: number,
   dependency: 'Redis' | 'event store',
   interrupt: () => Promise<{ end(): Promise<void> }>,
 ): Promise<void> {
   const admin = await env.orgWithToken(org, 'enterprise');
-  const ids = await keys.issuePlatformKeys(org, KEYS_PER_OUTAGE_RUN);
+  const ids = await keys.issuePlatformKeys(org, keysPerRun);
   // About 1 000 keys/s at the default concurrency: the outage lands mid-run.
   env.kms.addFault({ operation: 'Encrypt', latencyMs: 60 });
   const worker = env.worker;
@@ -52,7 +53,7 @@ export async function runThroughOutage(
     const runId = a.runId ?? '';
     // Mid-flight: some keys done, not all.
     await waitFor(async () => Number(await redis.hget(fleetKeys.counters(runId), 'done')) >= 300, { timeoutMs: 60_000, description: 'some progress' });
-    expect(Number(await redis.hget(fleetKeys.counters(runId), 'done'))).toBeLessThan(KEYS_PER_OUTAGE_RUN);
+    expect(Number(await redis.hget(fleetKeys.counters(runId), 'done'))).toBeLessThan(keysPerRun);
     const outage = await interrupt();
     const statuses: number[] = [];
     try {
@@ -73,8 +74,8 @@ export async function runThroughOutage(
     expect(statuses.filter((status) => status !== 503)).toEqual([]);
     env.kms.clearFaults();
     const run = await finished(admin, org, runId, 180_000);
-    expect(run).toMatchObject({ state: 'completed', done: KEYS_PER_OUTAGE_RUN, failed: 0, total: KEYS_PER_OUTAGE_RUN });
-    expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: KEYS_PER_OUTAGE_RUN });
+    expect(run).toMatchObject({ state: 'completed', done: keysPerRun, failed: 0, total: keysPerRun });
+    expect(await keys.wrappedByCounts(ids)).toEqual({ [a.id]: keysPerRun });
     expect(await keys.unwrapFailures(org, await runs.state(org), ids)).toEqual([]);
     await waitFor(async () => (await env.anonymous().get('/readyz')).status === 200, { timeoutMs: 20_000, description: 'readyz 200 after the outage' });
     // Nothing was restarted: the same processes, still running.
