@@ -6,7 +6,7 @@ import type { Config } from 'jest';
  * ESM-only packages (NestJS 12, jose 6, ...) are compiled to CommonJS for Jest; Node itself loads
  * them with require(esm), which Node 20.19+ has unflagged.
  */
-const ESM_ONLY = ['@nestjs', 'jose', 'uid', 'file-type', 'load-esm', 'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', '@sec-ant', '@standard-schema'];
+const ESM_ONLY = ['@nestjs', 'jose', 'eventsource-parser', 'uid', 'file-type', 'load-esm', 'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', '@sec-ant', '@standard-schema', '@apidevtools'];
 
 /**
  * Three tiers, told apart by suffix, each a Jest project:

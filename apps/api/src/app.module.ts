@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { ApiConfig } from './config';
 import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
-import { API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN } from './tokens';
+import { API_CONFIG, API_METRICS, DEPENDENCY_HEALTH, SHUTDOWN } from './tokens';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
 import { AdminModule } from './admin/admin.module';
@@ -14,6 +14,11 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { requestLogging } from './http/request-logging';
+import { ApiMetrics } from './ops/api-metrics';
+import type { Logger as Pino } from 'pino';
+import { createRootLogger } from '@cmk/runtime';
+import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -23,6 +28,8 @@ export interface AppModuleOptions {
   readonly shutdown: GracefulShutdown;
   /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
   readonly keyVerifier?: Provider;
+  /** The process's pino logger (request logs and every Nest logger write to it). Default: one from the config. */
+  readonly rootLogger?: Pino;
 }
 
 /** The api's composition root: configuration and adapters are bound to ports here only. */
@@ -39,9 +46,11 @@ export class AppModule {
             { provide: API_CONFIG, useValue: options.config },
             { provide: DEPENDENCY_HEALTH, useValue: options.health },
             { provide: SHUTDOWN, useValue: options.shutdown },
+            { provide: API_METRICS, useValue: new ApiMetrics() },
           ],
-          exports: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN],
+          exports: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN, API_METRICS],
         },
+        requestLogging(options.rootLogger ?? createRootLogger(options.config)),
         CqrsModule.forRoot(),
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),
@@ -52,6 +61,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         KeysModule.register({ keyVerifier: options.keyVerifier }),
+        ConsoleApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -19,6 +19,8 @@ export interface ApiConfig extends CommonConfig {
   readonly secrets: SecretsServiceOptions;
   /** `CMK_METRICS_TOKEN`: optional second bearer secret accepted on `/metrics` (for a scraper). */
   readonly metricsToken: string | undefined;
+  /** `CMK_STREAM_HEARTBEAT_MS`, default 15000: comment lines on the browser progress stream keep proxies from closing it. */
+  readonly streamHeartbeatMs: number;
 }
 
 /** Reads and validates the api's configuration once, at start-up. */
@@ -38,6 +40,7 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     readWaitMs: reader.int('CMK_READ_WAIT_MS', 5_000, 0, 60_000),
     secrets: readSecretsConfig(reader),
     metricsToken: reader.optional('CMK_METRICS_TOKEN'),
+    streamHeartbeatMs: reader.int('CMK_STREAM_HEARTBEAT_MS', 15_000, 100, 300_000),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
   };
   reader.check();

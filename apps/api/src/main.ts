@@ -2,10 +2,26 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createAppLogger, DependencyHealth, describeEventStore, GracefulShutdown, loadConfigOrExit, logProcessWarnings, redactUrl, StartupAbortedError } from '@cmk/runtime';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import {
+  createRootLogger,
+  DependencyHealth,
+  describeEventStore,
+  GracefulShutdown,
+  loadConfigOrExit,
+  logProcessWarnings,
+  nestLoggerOver,
+  redactUrl,
+  StartupAbortedError,
+} from '@cmk/runtime';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
+import { requestIdOf } from './http/command-context';
 import { createValidationPipe } from './http/validation';
+import type { ApiMetrics } from './ops/api-metrics';
+import { setupOpenApi } from './openapi/openapi';
+import { API_METRICS } from './tokens';
 
 /** The outage tracker of one api process: where its dependencies live, for the outage lines. */
 export function createDependencyHealth(config: ApiConfig): DependencyHealth {
@@ -20,22 +36,30 @@ export function createDependencyHealth(config: ApiConfig): DependencyHealth {
 export async function createApiApp(config: ApiConfig, overrides: Partial<AppModuleOptions> = {}): Promise<NestExpressApplication> {
   const health = overrides.health ?? createDependencyHealth(config);
   const shutdown = overrides.shutdown ?? new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger: new Logger('api') });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...overrides, health, shutdown }), {
-    logger: createAppLogger(config),
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, rootLogger: createRootLogger(config), ...overrides, health, shutdown }), {
+    bufferLogs: true,
     bodyParser: false,
     // Open keep-alive and SSE connections must not hold the shutdown until the grace runs out.
     forceCloseConnections: true,
     // Start-up failures reach the caller (and its logger), not Nest's own error dump.
     abortOnError: false,
   });
+  app.useLogger(app.get(PinoNestLogger));
+  app.use(app.get<ApiMetrics>(API_METRICS).httpMiddleware());
+  // First of all, so a request the body parser refuses (413, 400, 415) carries its id too.
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('X-Request-Id', requestIdOf(request));
+    next();
+  });
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
+  setupOpenApi(app);
   return app;
 }
 
-async function main(config: ApiConfig, shutdown: GracefulShutdown): Promise<void> {
-  const app = await createApiApp(config, { shutdown });
+async function main(config: ApiConfig, shutdown: GracefulShutdown, rootLogger: ReturnType<typeof createRootLogger>): Promise<void> {
+  const app = await createApiApp(config, { shutdown, rootLogger });
   if (shutdown.stopping) throw new StartupAbortedError();
   // Registered last, so it runs first: HTTP stops, then the modules close their connections.
   shutdown.register('api', () => app.close());
@@ -45,12 +69,14 @@ async function main(config: ApiConfig, shutdown: GracefulShutdown): Promise<void
 
 if (require.main === module) {
   const config = loadConfigOrExit(() => loadApiConfig());
-  Logger.overrideLogger(createAppLogger(config));
+  // One pino logger for the whole process, from the first line (start-up and outages included).
+  const rootLogger = createRootLogger(config);
+  Logger.overrideLogger(nestLoggerOver(rootLogger));
   logProcessWarnings(new Logger('node'));
   const logger = new Logger('api');
   const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });
   shutdown.install();
-  main(config, shutdown).catch((error: unknown) => {
+  main(config, shutdown, rootLogger).catch((error: unknown) => {
     // A signal during start-up: the shutdown closes what was opened and chooses the exit code.
     if (shutdown.stopping || error instanceof StartupAbortedError) return;
     logger.error(`api failed to start: ${error instanceof Error ? error.message : String(error)}`);

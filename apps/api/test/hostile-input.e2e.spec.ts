@@ -137,6 +137,10 @@ describe('hostile input on every route (api process)', () => {
     { method: 'GET', path: () => '/healthz', who: 'public', id: () => '' },
     { method: 'GET', path: () => '/metrics', who: 'operator', id: () => '' },
     { method: 'GET', path: () => '/admin/queues', who: 'operator', id: () => '' },
+    { method: 'GET', path: (o) => `/api/orgs/${o}/session`, who: 'member', id: () => '' },
+    { method: 'GET', path: (o) => `/api/orgs/${o}/customer-managed-keys/aws-setup`, who: 'admin', id: () => '' },
+    { method: 'POST', path: (o) => `/api/orgs/${o}/customer-managed-keys/reencryption/stream-tickets`, who: 'admin', id: () => '' },
+    { method: 'GET', path: (o, t) => `/api/orgs/${o}/customer-managed-keys/reencryption/stream?ticket=${encodeURIComponent(t)}`, who: 'public', id: () => 'forged' },
   ];
   const rightful = (route: Route) =>
     route.who === 'operator' ? env.operatorToken : route.who === 'admin' ? adminA : route.who === 'member' ? memberA : undefined;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { waitFor, type HttpClient } from '@cmk/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, waitFor, type HttpClient } from '@cmk/testing';
 import { QUEUES } from '@cmk/reencryption';
 import { E2eEnvironment } from './e2e-environment';
 import { DataKeyFixture } from './reencryption-data-keys';
@@ -18,6 +20,19 @@ async function raw(url: string, headers: Record<string, string> = {}): Promise<{
   return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text(), challenge: response.headers.get('www-authenticate') };
 }
 
+/** Every `cmk_…` metric name the Grafana dashboard and the Prometheus alert rules use. */
+function observabilityMetricNames(): string[] {
+  const dir = join(__dirname, '../../../docker/observability');
+  const text = readFileSync(join(dir, 'alerts.yml'), 'utf8') + readFileSync(join(dir, 'grafana/dashboards/cmk-overview.json'), 'utf8');
+  return [...new Set(text.match(/\bcmk_[a-z0-9_]+/g) ?? [])].sort();
+}
+
+/** True when a scrape exports `name`: a sample line of it, or the TYPE line of its histogram / counter family. */
+function exports(text: string, name: string): boolean {
+  const family = name.replace(/_(bucket|count|sum)$/, '');
+  return text.split('\n').some((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `) || line.startsWith(`# TYPE ${family} `) || line.startsWith(`# TYPE ${name} `));
+}
+
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 /**
@@ -28,9 +43,12 @@ describe('ops endpoints: /metrics and /admin/queues', () => {
   const metricsToken = `mt_${randomBytes(16).toString('hex')}`;
   let env: E2eEnvironment;
   let admin: HttpClient;
+  let workerUrl: string;
 
   beforeAll(async () => {
-    env = await E2eEnvironment.start({ worker: true, env: { CMK_METRICS_TOKEN: metricsToken, CMK_REENCRYPT_BATCH_SIZE: '100' } });
+    const workerPort = await freePort();
+    workerUrl = `http://127.0.0.1:${workerPort}`;
+    env = await E2eEnvironment.start({ worker: true, env: { CMK_METRICS_TOKEN: metricsToken, CMK_REENCRYPT_BATCH_SIZE: '100', CMK_WORKER_HTTP_PORT: String(workerPort) } });
     for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
     const org = 'ops-org';
     admin = await env.orgWithToken(org, 'enterprise');
@@ -102,6 +120,60 @@ describe('ops endpoints: /metrics and /admin/queues', () => {
       const response = await raw(`${env.baseUrl}/metrics`, { authorization: `Bearer ${metricsToken}` });
       expect(response.status).toBe(200);
       expect(response.text).toContain('cmk_reencryption_rewraps_total');
+    });
+  });
+
+  describe('HTTP, event-store and cache metrics', () => {
+    it('times requests by route template and status (never the raw path)', async () => {
+      await admin.get(`${cmk('ops-org')}/reencryption`);
+      await admin.get('/api/orgs/ops-org/no-such-route-abc');
+      const body = (await raw(`${env.baseUrl}/metrics`, { authorization: `Bearer ${metricsToken}` })).text;
+      expect(sample(body, 'cmk_http_request_duration_seconds_count{method="GET",route="/api/orgs/:org/customer-managed-keys/reencryption",status="200"}')).toBeGreaterThan(0);
+      expect(sample(body, 'cmk_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}')).toBeGreaterThan(0);
+      expect(body).not.toContain('ops-org');
+      expect(body).not.toContain('no-such-route');
+    });
+
+    it('records event-store append latency and the data-key cache hit ratio', async () => {
+      const encrypted = await admin.post<{ ciphertexts: string[] }>('/api/orgs/ops-org/secrets/encrypt', { scope: 'metrics', values: ['a', 'b'] });
+      expect(encrypted.status).toBe(200);
+      expect((await admin.post('/api/orgs/ops-org/secrets/decrypt', { ciphertexts: encrypted.body.ciphertexts })).status).toBe(200);
+      const body = (await raw(`${env.baseUrl}/metrics`, { authorization: `Bearer ${metricsToken}` })).text;
+      expect(sample(body, 'cmk_event_store_append_seconds_count{outcome="ok"}')).toBeGreaterThan(0);
+      const hits = sample(body, 'cmk_data_key_cache_lookups_total{result="hit"}') ?? 0;
+      const misses = sample(body, 'cmk_data_key_cache_lookups_total{result="miss"}') ?? 0;
+      expect(hits).toBeGreaterThan(0); // the decrypt found the key the encrypt cached
+      expect(sample(body, 'cmk_data_key_cache_hit_ratio')).toBeCloseTo(hits / (hits + misses), 5);
+    });
+  });
+
+  describe('worker probe port (CMK_WORKER_HTTP_PORT)', () => {
+    it('answers /healthz and /readyz with each dependency', async () => {
+      expect((await raw(`${workerUrl}/healthz`)).status).toBe(200);
+      const ready = await raw(`${workerUrl}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(JSON.parse(ready.text)).toMatchObject({ status: 'ready' });
+      expect((await raw(`${workerUrl}/nope`)).status).toBe(404);
+    });
+
+    it('serves its own Prometheus metrics to the metrics token only', async () => {
+      expect((await raw(`${workerUrl}/metrics`)).status).toBe(401);
+      const response = await raw(`${workerUrl}/metrics`, { authorization: `Bearer ${metricsToken}` });
+      expect(response.status).toBe(200);
+      expect(response.type).toContain('text/plain');
+      expect(response.text).toContain('cmk_worker_process_resident_memory_bytes');
+      // The run's events were appended by this worker (plan, progress, finalize).
+      expect(response.text).toMatch(/^cmk_event_store_append_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/m);
+    });
+  });
+
+  describe('dashboard and alert rules', () => {
+    it('name only metrics that the api or a worker exports', async () => {
+      const auth = { authorization: `Bearer ${metricsToken}` };
+      const scraped = (await raw(`${env.baseUrl}/metrics`, auth)).text + (await raw(`${workerUrl}/metrics`, auth)).text;
+      const names = observabilityMetricNames();
+      expect(names.length).toBeGreaterThan(10);
+      expect(names.filter((name) => !exports(scraped, name))).toEqual([]);
     });
   });
 

@@ -12,6 +12,14 @@ export interface WorkerConfig extends CommonConfig {
   readonly workerName: string;
   /** `PUBLIC_URL` must equal the api's: the worker signs web identity tokens for the same issuer. */
   readonly keyProviders: KeyProvidersConfig;
+  /**
+   * `CMK_WORKER_HTTP_PORT`, default unset (no port): `/healthz`, `/readyz` and `/metrics` for
+   * an orchestrator and Prometheus. Listens on `HOST` (default `127.0.0.1`).
+   */
+  readonly httpPort: number | undefined;
+  readonly httpHost: string;
+  /** `CMK_METRICS_TOKEN`: when set, the worker's `/metrics` requires it as a bearer token. */
+  readonly metricsToken: string | undefined;
   readonly reencryption: ReencryptionSettings;
 }
 
@@ -26,6 +34,9 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     runReencryption: reader.oneOf('CMK_RUN_REENCRYPTION', 'true', ['true', 'false'] as const) === 'true',
     workerName: reader.string('CMK_WORKER_NAME', `${hostname()}-${process.pid}`),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl }),
+    httpPort: reader.optional('CMK_WORKER_HTTP_PORT') === undefined ? undefined : reader.int('CMK_WORKER_HTTP_PORT', 0, 0, 65_535),
+    httpHost: reader.string('HOST', '127.0.0.1'),
+    metricsToken: reader.optional('CMK_METRICS_TOKEN'),
     reencryption: readReencryptionSettings(reader),
   };
   reader.check();

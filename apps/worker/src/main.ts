@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { createKeyProviders } from '@cmk/key-providers';
+import { formatPosition, withTimedAppends } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections } from '@cmk/read-models';
 import { fleetKeys, startReencryptionFleet } from '@cmk/reencryption';
 import {
   claimRedisForStore,
-  createAppLogger,
+  createRootLogger,
   createRedis,
   DependencyHealth,
   describeEventStore,
@@ -12,6 +13,7 @@ import {
   GracefulShutdown,
   loadConfigOrExit,
   logProcessWarnings,
+  nestLoggerOver,
   openEventStore,
   redactUrl,
   redisProbe,
@@ -20,7 +22,10 @@ import {
   storeIdentity,
   untilAvailable,
 } from '@cmk/runtime';
+import { register, Registry } from 'prom-client';
 import { loadWorkerConfig, type WorkerConfig } from './config';
+import { startProbeServer } from './probe-server';
+import { WorkerMetrics } from './worker-metrics';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
@@ -35,7 +40,8 @@ const fleetLogger = new Logger('reencryption');
 async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: DependencyHealth): Promise<void> {
   const wait = (what: string) => ({ health, stopping: () => shutdown.stopping, what });
 
-  const store = await untilAvailable(() => openEventStore(config, health), wait('opening the event store'));
+  const metrics = new WorkerMetrics(config.workerName);
+  const store = withTimedAppends(await untilAvailable(() => openEventStore(config, health), wait('opening the event store')), metrics.observeAppend);
   shutdown.register('event store', () => store.close());
   const redis = createRedis(config.redisUrl, `cmk-worker-${config.workerName}`, health);
   shutdown.register('redis', async () => redis.disconnect());
@@ -44,6 +50,30 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
     probes.stop();
     health.close();
   });
+  if (config.httpPort !== undefined) {
+    // Up during start-up too: an orchestrator sees 503 (and why) while a dependency is down.
+    const pingRedis = redisProbe(redis);
+    const server = await startProbeServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      // This process's registry plus the default one (cmk_dependency_up, cmk_dependency_outages_total).
+      registry: Registry.merge([metrics.registry, register]),
+      metricsToken: config.metricsToken,
+      checks: {
+        eventStore: async () => {
+          if (!health.isUp('eventstore')) throw new Error('outage in progress');
+          return formatPosition(await store.headPosition());
+        },
+        redis: async () => {
+          if (!health.isUp('redis')) throw new Error('outage in progress');
+          await pingRedis();
+          return 'PONG';
+        },
+      },
+    });
+    shutdown.register('probe server', () => server.close());
+    logger.log(`probes on http://${config.httpHost}:${server.port} (/healthz, /readyz, /metrics)`);
+  }
 
   const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
   await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]), wait('claiming Redis'));
@@ -84,7 +114,7 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
 
 function boot(): void {
   const config = loadConfigOrExit(() => loadWorkerConfig());
-  Logger.overrideLogger(createAppLogger(config));
+  Logger.overrideLogger(nestLoggerOver(createRootLogger(config)));
   logProcessWarnings(new Logger('node'));
   const health = new DependencyHealth({ logger: new Logger('dependencies'), where: { redis: redactUrl(config.redisUrl), eventstore: describeEventStore(config) } });
   const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });

@@ -31,12 +31,17 @@ export class FleetMetrics {
     this.add('rewraps', n);
   }
 
+  /** A run this worker finished (it appended the outcome event). */
+  runFinished(outcome: 'completed' | 'failed'): void {
+    this.add(`runs:${outcome}`, 1);
+  }
+
   failed(code: string): void {
     this.add(`failures:${code}`, 1);
   }
 
-  kmsCall(operation: string, seconds: number, ok: boolean): void {
-    this.add(`kms_calls:${operation}:${ok ? 'ok' : 'error'}`, 1);
+  kmsCall(operation: string, seconds: number, result: 'ok' | 'throttled' | 'error'): void {
+    this.add(`kms_calls:${operation}:${result}`, 1);
     this.observe('kms', seconds);
   }
 

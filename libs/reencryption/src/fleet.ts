@@ -121,7 +121,17 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
       counted((job) => processBatchJob({ store, providers, limiter, metrics, concurrency: settings.rewrapConcurrency, redis, progress, reporter, workerName }, job)),
       { ...common, concurrency: settings.workerConcurrency },
     ),
-    new Worker(QUEUES.finalize, counted((job, token) => runFinalize({ store, queries, progress, batches, settings }, job, token)), { ...common, concurrency: 2 }),
+    new Worker(
+      QUEUES.finalize,
+      counted(async (job, token) => {
+        const result = await runFinalize({ store, queries, progress, batches, settings }, job, token);
+        // Only the finalize that appended the outcome counts it (a re-run finds it finished).
+        if (result.outcome === 'ReencryptionCompleted') metrics.runFinished('completed');
+        if (result.outcome === 'ReencryptionFailed') metrics.runFinished('failed');
+        return result;
+      }),
+      { ...common, concurrency: 2 },
+    ),
   ];
   workers.forEach((worker, i) => {
     const kind = ['plan', 'batch', 'finalize'][i];

@@ -4,7 +4,7 @@ export * from './payloads';
 export { RunProgress, countersFromHash, type RunCounters, type KeyOutcome } from './run-progress';
 export { KmsRateLimiter } from './kms-rate-limiter';
 export { FleetMetrics, BATCH_SECONDS_BUCKETS, KMS_SECONDS_BUCKETS } from './fleet-metrics';
-export { renderFleetMetrics } from './fleet-metrics-text';
+export { registerFleetCollectors } from './fleet-collectors';
 export { rewrapBatch, failureCode, type BatchDependencies, type BatchResult } from './rewrap-batch';
 export { startDispatcher, type Dispatcher, type DispatcherOptions, type FleetLogger, type OutageSink } from './dispatcher';
 export { runPlan } from './plan';

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { parseKeyArn } from '@cmk/domain';
+import { ApplicationError } from '@cmk/application';
 import type { KeyEncryptionProvider } from '@cmk/key-providers';
 import type { FleetMetrics } from './fleet-metrics';
 import { fleetKeys } from './names';
@@ -89,10 +90,12 @@ export async function meteredKmsCall<T>(
   const started = performance.now();
   try {
     const out = await call();
-    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, true);
+    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, 'ok');
     return out;
   } catch (error) {
-    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, false);
+    // Throttling is told apart: its rate is what an operator tunes the fleet's KMS budget by.
+    const throttled = error instanceof ApplicationError && error.code === 'KMS_THROTTLED';
+    deps.metrics.kmsCall(operation, (performance.now() - started) / 1000, throttled ? 'throttled' : 'error');
     throw error;
   }
 }

@@ -4,6 +4,7 @@ export * from './redis';
 export * from './store-identity';
 export * from './redis-ownership';
 export * from './startup';
+export * from './logging';
 export * from './outage-errors';
 export * from './dependency-health';
 export * from './dependency-probes';

@@ -1,5 +1,4 @@
-import { ConsoleLogger } from '@nestjs/common';
-import { ConfigError, type CommonConfig } from './config';
+import { ConfigError } from './config';
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug';
 const LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug'];
@@ -23,11 +22,6 @@ export function loadConfigOrExit<T>(load: () => T): T {
     }
     throw error;
   }
-}
-
-/** The apps' logger: Nest's console logger, as text or as JSON lines (`LOG_FORMAT=json`). */
-export function createAppLogger(config: Pick<CommonConfig, 'logLevel' | 'logFormat'>): ConsoleLogger {
-  return new ConsoleLogger({ logLevels: logLevelsUpTo(config.logLevel), json: config.logFormat === 'json', colors: config.logFormat === 'text' && process.stdout.isTTY === true });
 }
 
 /**

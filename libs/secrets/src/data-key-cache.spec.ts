@@ -17,6 +17,16 @@ describe('DataKeyCache', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('counts hits and misses (the hit ratio on /metrics)', () => {
+    const cache = new DataKeyCache();
+    expect(cache.get('a')).toBeUndefined();
+    cache.set(entry('a'));
+    cache.get('a');
+    cache.get('a');
+    cache.get('b');
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 2, misses: 2 });
+  });
+
   it('zeroes keys on clear and on replacement', () => {
     const cache = new DataKeyCache();
     const old = entry('a');

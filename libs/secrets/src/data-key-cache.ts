@@ -48,6 +48,9 @@ export const DEFAULT_DATA_KEY_CACHE_MAX = 10_000;
  */
 export class DataKeyCache {
   private readonly lru: LRUCache<string, CachedDataKey>;
+  /** Lookups answered from memory / that had to unwrap with a KMS (for the hit ratio on `/metrics`). */
+  hits = 0;
+  misses = 0;
 
   constructor(options: DataKeyCacheOptions = {}) {
     this.lru = new LRUCache<string, CachedDataKey>({
@@ -62,7 +65,12 @@ export class DataKeyCache {
 
   get(dataKeyId: string): CachedDataKey | undefined {
     const entry = this.lru.get(dataKeyId);
-    return entry?.usable ? entry : undefined;
+    if (entry?.usable) {
+      this.hits++;
+      return entry;
+    }
+    this.misses++;
+    return undefined;
   }
 
   set(entry: CachedDataKey): void {

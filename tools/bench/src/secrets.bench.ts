@@ -28,6 +28,7 @@ import { freePort, HttpClient, RedisServer, ServiceProcess } from '@cmk/testing'
 const VALUE_BYTES = 1024;
 const BATCH = 1000;
 const MEASURE_MS = Number(process.env['BENCH_MS'] ?? 2000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const ORG = 'bench-org';
 const SCOPE = 'env/bench';
 
@@ -62,17 +63,24 @@ function rawAes(key: Buffer, values: readonly string[]) {
     return { nonce, body, tag: cipher.getAuthTag() };
   });
   return {
-    encrypt: () =>
-      values.map((value) => {
-        const nonce = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', key, nonce);
-        return Buffer.concat([cipher.update(Buffer.from(value, 'utf8')), cipher.final(), cipher.getAuthTag()]);
-      }),
+    // As fast as raw can be: one random draw for the whole batch's nonces (the service does the
+    // same), so the ratio to this baseline measures our overhead, not a slower baseline.
+    encrypt: () => {
+      const nonces = randomBytes(12 * values.length);
+      return values.map((value, i) => {
+        const cipher = createCipheriv('aes-256-gcm', key, nonces.subarray(i * 12, (i + 1) * 12));
+        const head = cipher.update(Buffer.from(value, 'utf8'));
+        const tail = cipher.final();
+        return Buffer.concat([head, tail, cipher.getAuthTag()], head.length + tail.length + 16);
+      });
+    },
     decrypt: () =>
       sealed.map(({ nonce, body, tag }) => {
         const decipher = createDecipheriv('aes-256-gcm', key, nonce);
         decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+        const head = decipher.update(body);
+        const tail = decipher.final();
+        return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
       }),
   };
 }
@@ -108,14 +116,25 @@ async function inProcess(values: string[], dir: string): Promise<Row[]> {
     if ((await service.decrypt(ORG, ciphertexts)).some((value, i) => value !== values[i])) throw new Error('round trip failed');
     const raw = rawAes(randomBytes(32), values);
     const sdk = await encryptionSdk(values);
-    return [
-      await measure('cmk SecretsService', 'encrypt', BATCH, () => service.encrypt(ORG, SCOPE, values)),
-      await measure('cmk SecretsService', 'decrypt', BATCH, () => service.decrypt(ORG, ciphertexts)),
-      await measure('raw AES-256-GCM', 'encrypt', BATCH, raw.encrypt),
-      await measure('raw AES-256-GCM', 'decrypt', BATCH, raw.decrypt),
-      await measure('AWS Encryption SDK', 'encrypt', BATCH, sdk.encrypt),
-      await measure('AWS Encryption SDK', 'decrypt', BATCH, sdk.decrypt),
+    const candidates: [string, Row['operation'], () => unknown][] = [
+      ['cmk SecretsService', 'encrypt', () => service.encrypt(ORG, SCOPE, values)],
+      ['cmk SecretsService', 'decrypt', () => service.decrypt(ORG, ciphertexts)],
+      ['raw AES-256-GCM', 'encrypt', raw.encrypt],
+      ['raw AES-256-GCM', 'decrypt', raw.decrypt],
+      ['AWS Encryption SDK', 'encrypt', sdk.encrypt],
+      ['AWS Encryption SDK', 'decrypt', sdk.decrypt],
     ];
+    // Interleaved rounds, best of each: on a shared machine a burst of other work then hurts
+    // one round of one implementation, not the ratio between them.
+    const best = new Map<string, Row>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, operation, batch] of candidates) {
+        const row = await measure(name, operation, BATCH, batch);
+        const key = `${name}/${operation}`;
+        if ((best.get(key)?.valuesPerSecond ?? 0) < row.valuesPerSecond) best.set(key, row);
+      }
+    }
+    return [...best.values()];
   } finally {
     providers.close();
     await store.close();

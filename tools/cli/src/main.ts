@@ -1,85 +1,45 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
+#!/usr/bin/env node
+import { COMMAND_GROUPS } from './commands';
+import { CommandFailed, EXIT_FAILED, EXIT_USAGE, UsageError } from './errors';
+import { dispatch, type Io } from './registry';
 
 /**
- * Operator CLI over the admin API:
- *   npm run cli -- org create <login> [--edition enterprise] [--name "Acme Corp"]
- *   npm run cli -- org edition <login> <edition>
- *   npm run cli -- token issue <org> <user> [--role admin|member]
- *   npm run cli -- token revoke <org> <tokenId>
- *   npm run cli -- keys rotate-oidc [--activate-after-seconds 3600]
- *   npm run cli -- keys rotate-platform
- * The `keys` commands act on the key files in CMK_DATA_DIR (run them where the api runs; every
- * replica sharing the directory picks the change up). Reads `CMK_API_URL` (default http://127.0.0.1:3000) and `CMK_OPERATOR_TOKEN` (default: the
- * token `npm start` wrote to `<CMK_DATA_DIR>/operator-token`).
+ * `cmk`: the command line for operators, org admins and auditors over the api (and, for key
+ * rotation, the data directory). `cmk --help` lists the groups. Environment: `CMK_API_URL`,
+ * `CMK_OPERATOR_TOKEN` (or `<CMK_DATA_DIR>/operator-token`), `CMK_TOKEN`, `CMK_ORG`, `CMK_DATA_DIR`.
  */
-const USAGE = `usage:
-  cli org create <login> [--edition free|team|enterprise|business-critical] [--name NAME]
-  cli org edition <login> <edition>
-  cli token issue <org> <user> [--role admin|member]
-  cli token revoke <org> <tokenId>
-  cli keys rotate-oidc [--activate-after-seconds N]   (publish a new OIDC signing key now, sign with it after N s)
-  cli keys rotate-platform                            (add a platform master key version; old versions still unwrap)`;
-
-const dataDir = () => resolve(process.env['CMK_DATA_DIR'] ?? './.data');
-
-function operatorToken(): string {
-  const fromEnv = process.env['CMK_OPERATOR_TOKEN'];
-  if (fromEnv) return fromEnv;
-  const file = join(dataDir(), 'operator-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  throw new Error('Set CMK_OPERATOR_TOKEN (or run `npm start` once, which writes .data/operator-token)');
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-function option(args: string[], name: string, fallback: string): string {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
+const io: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stdin: readStdin,
+  interactive: process.stderr.isTTY === true,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await dispatch(COMMAND_GROUPS, argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`cmk: ${error.message}\n${error.usage ? `\n${error.usage}\n` : ''}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CommandFailed) {
+      io.stderr(`cmk: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    io.stderr(`cmk: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
 }
 
-async function call(path: string, body: unknown): Promise<unknown> {
-  const base = (process.env['CMK_API_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken()}` },
-    body: JSON.stringify(body),
-  });
-  const payload: unknown = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(payload)}`);
-  return payload;
+if (require.main === module) {
+  // exitCode (not exit()) lets stdout drain when it is a pipe.
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
-
-async function main(args: string[]): Promise<unknown> {
-  const [noun, verb, ...rest] = args;
-  const positional = rest.filter((arg, i) => !arg.startsWith('--') && !(i > 0 && rest[i - 1].startsWith('--')));
-  if (noun === 'org' && verb === 'create' && positional[0]) {
-    return call('/api/admin/orgs', { login: positional[0], edition: option(rest, 'edition', 'enterprise'), name: option(rest, 'name', positional[0]) });
-  }
-  if (noun === 'org' && verb === 'edition' && positional[1]) return call(`/api/admin/orgs/${positional[0]}/edition`, { edition: positional[1] });
-  if (noun === 'token' && verb === 'issue' && positional[1]) {
-    return call(`/api/admin/orgs/${positional[0]}/tokens`, { user: positional[1], role: option(rest, 'role', 'admin') });
-  }
-  if (noun === 'token' && verb === 'revoke' && positional[1]) return call(`/api/admin/orgs/${positional[0]}/tokens/${positional[1]}/revoke`, {});
-  if (noun === 'keys' && verb === 'rotate-oidc') {
-    const activateAfterSeconds = Number(option(rest, 'activate-after-seconds', '0'));
-    if (!Number.isInteger(activateAfterSeconds) || activateAfterSeconds < 0) throw new Error('--activate-after-seconds must be a whole number of seconds');
-    const tokenTtlSeconds = Number(process.env['CMK_OIDC_TOKEN_TTL_SECONDS'] ?? 300);
-    const store = await OidcSigningKeyStore.open({ dataDir: dataDir(), tokenTtlSeconds });
-    const kid = await store.rotate({ activateAfterMs: activateAfterSeconds * 1_000 });
-    return { kid, signsFrom: new Date(Date.now() + activateAfterSeconds * 1_000).toISOString() };
-  }
-  if (noun === 'keys' && verb === 'rotate-platform') {
-    if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new Error('CMK_PLATFORM_MASTER_KEY is set: rotate by adding a version there (1:<b64>,2:<b64>)');
-    const keyring = await PlatformMasterKeyring.open({ dataDir: dataDir() });
-    return { version: await keyring.rotate() };
-  }
-  throw new Error(USAGE);
-}
-
-main(process.argv.slice(2)).then(
-  (result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);

@@ -27,14 +27,15 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function operatorToken(): string {
+/** The operator token and where it came from (the summary names the source). */
+function operatorToken(): { token: string; source: string } {
   const fromEnv = process.env['CMK_OPERATOR_TOKEN'];
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return { token: fromEnv, source: 'from CMK_OPERATOR_TOKEN' };
   const file = join(dataDir, 'operator-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), source: `read from ${file}` };
   const token = `op_${randomBytes(24).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  return { token, source: `generated now, written to ${file}` };
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -83,10 +84,22 @@ async function ensureRedis(url: string): Promise<string> {
   const { hostname, port: redisPort } = new URL(url);
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const child = spawn(bin, ['--port', redisPort || '6379', '--bind', hostname || '127.0.0.1', '--dir', dir, '--appendonly', 'yes'], { stdio: 'ignore' });
+  const child = spawn(bin, ['--port', redisPort || '6379', '--bind', hostname || '127.0.0.1', '--dir', dir, '--appendonly', 'yes'], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
-  for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 100));
-  say(`redis        ${url} (private redis-server started, data in ${dir})`);
+  let exited: string | undefined;
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  const deadline = Date.now() + 10_000;
+  // A redis-server that failed to start (port taken, unwritable dir) must stop us here, not as
+  // a confusing connection error in both apps later.
+  while (!(await redisAnswers(url))) {
+    if (exited !== undefined || Date.now() > deadline) {
+      throw new Error(`the private redis-server at ${url} did not answer PING (${exited ?? 'no answer within 10 s'})${stderr ? `: ${stderr.trim()}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say(`redis        ${url} (private redis-server started and answering, data in ${dir})`);
   return url;
 }
 
@@ -129,22 +142,47 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
+/** Waits until the api answers `/readyz` with 200 (the summary is printed only then). */
+async function apiReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}: ${await response.text()}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!stopping) throw new Error(`the api did not become ready at ${url}/readyz within ${timeoutMs / 1000} s (${last})`);
+}
+
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const token = operatorToken();
+  const { token, source: tokenSource } = operatorToken();
   const redisUrl = await ensureRedis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const awsEnv = await startEmulator();
+  const workerHttpPort = process.env['CMK_WORKER_HTTP_PORT'] ?? String(await freePort());
   const env = { ...process.env, ...awsEnv, REDIS_URL: redisUrl, CMK_DATA_DIR: dataDir, CMK_OPERATOR_TOKEN: token, PORT: String(port), PUBLIC_URL: publicUrl };
-  startApp('api', 'dist/apps/api/src/main.js', env);
-  startApp('worker', 'dist/apps/worker/src/main.js', env);
-  say('');
-  say(`api          http://127.0.0.1:${port}   (operator token in ${join(dataDir, 'operator-token')})`);
-  say('try:');
-  say('  npm run cli -- org create demo --edition enterprise');
-  say('  npm run cli -- token issue demo alice --role admin      # prints an admin token');
-  say(`  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/api/orgs/demo/customer-managed-keys`);
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+  startApp('api', 'dist/apps/api/src/main.js', env);
+  startApp('worker', 'dist/apps/worker/src/main.js', { ...env, CMK_WORKER_HTTP_PORT: workerHttpPort });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  await apiReady(apiUrl, 60_000);
+  say('');
+  say(`api          ${apiUrl}   (ready; /metrics, /admin/queues)`);
+  say(`worker       http://127.0.0.1:${workerHttpPort}   (/healthz, /readyz, /metrics)`);
+  say(`console      ${apiUrl}/console   (sign in with an org access token)`);
+  say(`api docs     ${apiUrl}/api/docs   (OpenAPI: /api/openapi.json)`);
+  say(`operator     token ${tokenSource}`);
+  say('try:');
+  say('  npx cmk org create demo --edition enterprise');
+  say('  npx cmk token issue demo alice --role admin      # prints an admin token');
+  say(`  open ${apiUrl}/console and paste the token (the demo Role ARN and Key ARN are above)`);
+  say(`  curl -H "Authorization: Bearer <token>" ${apiUrl}/api/orgs/demo/customer-managed-keys`);
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
@@ -5,6 +6,7 @@ import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
 import type { ProjectionRunner } from '@cmk/read-models';
 import { ProbeTimeoutError, redisProbe, withTimeout, type Dependency, type DependencyHealth } from '@cmk/runtime';
 import { DEPENDENCY_HEALTH, PROJECTIONS, REDIS } from '../tokens';
+import { LivenessDto, ReadinessDto } from './responses';
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; detail?: string; error?: unknown }> {
   try {
@@ -21,6 +23,7 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
  * SQLite file locked by another process still answers reads), with each dependency's outage
  * state and the projection checkpoint (readiness).
  */
+@ApiTags('probes')
 @Controller()
 export class HealthController {
   constructor(
@@ -30,11 +33,16 @@ export class HealthController {
     @Inject(DEPENDENCY_HEALTH) private readonly dependencies: DependencyHealth,
   ) {}
 
+  @ApiOperation({ summary: 'Liveness', description: 'Touches no dependency.' })
+  @ApiOkResponse({ type: LivenessDto })
   @Get('healthz')
   health() {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ summary: 'Readiness', description: 'Event store and Redis answer within 2 s; the projection position.' })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'A dependency did not answer' })
   @Get('readyz')
   async ready(@Res({ passthrough: true }) response: Response) {
     const ping = redisProbe(this.redis);

@@ -24,7 +24,7 @@ describe('request ids', () => {
     expect(id).toMatch(UUID);
     expect(commandContextOf(req).metadata.requestId).toBe(id);
     let sent: unknown;
-    const response = { headersSent: false, status: () => response, json: (body: unknown) => (sent = body) };
+    const response = { headersSent: false, status: () => response, type: () => response, json: (body: unknown) => (sent = body) };
     const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => response }) } as unknown as ArgumentsHost;
     const filter = new ErrorFilter();
     (filter as unknown as { logger: { error: () => void } }).logger = { error: () => undefined };

@@ -53,7 +53,8 @@ export class ErrorFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const { status, body } = this.map(exception, request);
     if (response.headersSent) return;
-    response.status(status).json(body);
+    // Explicit type: a route's @Header('Content-Type') must not label an error body as text.
+    response.status(status).type('application/json').json(body);
   }
 
   private map(exception: unknown, request: Request): { status: number; body: ErrorBody } {

@@ -1,6 +1,6 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { EVENT_STORE, withTimedAppends, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { fleetKeys } from '@cmk/reencryption';
 import {
@@ -17,7 +17,8 @@ import {
   type GracefulShutdown,
 } from '@cmk/runtime';
 import type { ApiConfig } from '../config';
-import { API_CONFIG, DEPENDENCY_HEALTH, PROJECTIONS, REDIS, SHUTDOWN } from '../tokens';
+import type { ApiMetrics } from '../ops/api-metrics';
+import { API_CONFIG, API_METRICS, DEPENDENCY_HEALTH, PROJECTIONS, REDIS, SHUTDOWN } from '../tokens';
 
 /** The dependency probes of this process (private to this module: nothing else injects them). */
 const PROBES = Symbol('PROBES');
@@ -34,11 +35,11 @@ const projectionLogger = new Logger('projections');
   providers: [
     {
       provide: EVENT_STORE,
-      inject: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN],
-      useFactory: async (config: ApiConfig, health: DependencyHealth, shutdown: GracefulShutdown) => {
-        const store = await untilAvailable(() => openEventStore(config, health), { health, stopping: () => shutdown.stopping, what: 'opening the event store' });
-        shutdown.register('event store', () => store.close());
-        return store;
+      inject: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN, API_METRICS],
+      useFactory: async (config: ApiConfig, health: DependencyHealth, shutdown: GracefulShutdown, metrics: ApiMetrics) => {
+        const opened = await untilAvailable(() => openEventStore(config, health), { health, stopping: () => shutdown.stopping, what: 'opening the event store' });
+        shutdown.register('event store', () => opened.close());
+        return withTimedAppends(opened, metrics.observeAppend);
       },
     },
     {

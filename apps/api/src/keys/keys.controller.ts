@@ -1,3 +1,4 @@
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@cmk/domain';
@@ -8,6 +9,8 @@ import { AddKeyCommand, DisableAllKeysCommand, DisableKeyCommand, RetryReencrypt
 import { AddKeyDto, DisableKeyDto } from './dto';
 import { LiveReencryptionService } from '../reencryption';
 import { KeyringHistory } from './history';
+import { AddedKeyDto, DefaultKeyDto, HistoryPageDto, KeyListDto, ReencryptionDto, ReencryptionStartedDto } from './responses';
+import { ApiErrors, BODY_ERRORS, COMMAND_ERRORS, KMS_ERRORS, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -16,6 +19,10 @@ function present(key: KeyView) {
 }
 
 /** Customer managed keys of one organisation: admins only. */
+@ApiTags('customer-managed-keys')
+@ApiBearerAuth()
+@ApiParam({ name: 'org', description: 'Organisation login', example: 'acme' })
+@ApiErrors(ORG_ROUTE_ERRORS)
 @Controller('api/orgs/:org/customer-managed-keys')
 @UseGuards(OrgAccessGuard)
 @Roles('admin')
@@ -27,12 +34,18 @@ export class KeysController {
     private readonly history: KeyringHistory,
   ) {}
 
+  @ApiOperation({ summary: 'List the key ring', description: 'Keys with what each row action would accept now, the default key and the current or last re-encryption run.' })
+  @ApiOkResponse({ type: KeyListDto })
   @Get()
   async list(@Param('org') org: string) {
     const doc = await this.queries.getKeyList(org);
     return { keys: doc.keys.map(present), defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption };
   }
 
+  @ApiOperation({ summary: 'Add a customer managed key', description: 'Verified first with STS AssumeRoleWithWebIdentity, GenerateDataKey and Decrypt. The first key becomes the default and starts a re-encryption.' })
+  @ApiCreatedResponse({ type: AddedKeyDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first result' })
+  @ApiErrors(BODY_ERRORS, COMMAND_ERRORS, KMS_ERRORS, 'EDITION_REQUIRED', 'INVALID_KEY_NAME', 'INVALID_ROLE_ARN', 'INVALID_KEY_ARN', 'KEY_NAME_TAKEN', 'KEY_EXISTS', 'REENCRYPTION_RUNNING', 'REENCRYPTION_RETRY_PENDING')
   @Post()
   async add(@Param('org') org: string, @Body() body: AddKeyDto, @Ctx() ctx: CommandContext) {
     const result = await this.commands.execute(new AddKeyCommand(org, body, ctx));
@@ -42,11 +55,19 @@ export class KeysController {
   }
 
   /** The key ring's audit trail from the event store: `?from=<revision>&limit=<1-500>`. */
+  @ApiOperation({ summary: 'The key ring audit trail', description: 'From the event store, paged by stream revision.' })
+  @ApiQuery({ name: 'from', required: false, description: 'First revision (default 0)', example: '0' })
+  @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1-500 (default 100)', example: '50' })
+  @ApiOkResponse({ type: HistoryPageDto })
+  @ApiErrors('VALIDATION_FAILED')
   @Get('history')
   historyPage(@Param('org') org: string, @Query('from') from?: string, @Query('limit') limit?: string) {
     return this.history.page(org, from, limit);
   }
 
+  @ApiOperation({ summary: 'The current or last re-encryption run', description: 'With live counts while it runs.' })
+  @ApiOkResponse({ type: ReencryptionDto })
+  @ApiErrors('REENCRYPTION_NOT_FOUND')
   @Get('reencryption')
   async reencryption(@Param('org') org: string) {
     const banner = await this.live.banner(org);
@@ -54,6 +75,10 @@ export class KeysController {
     return banner;
   }
 
+  @ApiOperation({ summary: 'Retry the last failed run', description: 'After fixing IAM or the key; resumes only what failed.' })
+  @ApiAcceptedResponse({ type: ReencryptionStartedDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first result' })
+  @ApiErrors(COMMAND_ERRORS, 'EDITION_REQUIRED', 'REENCRYPTION_NOT_FOUND', 'REENCRYPTION_NOT_FAILED', 'REENCRYPTION_RUNNING')
   @Post('reencryption/retry')
   @HttpCode(202)
   async retry(@Param('org') org: string, @Ctx() ctx: CommandContext) {
@@ -61,6 +86,10 @@ export class KeysController {
     return { reencryptionId };
   }
 
+  @ApiOperation({ summary: 'Disable every key', description: 'All data keys return to the platform key.' })
+  @ApiAcceptedResponse({ type: ReencryptionStartedDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first result' })
+  @ApiErrors(COMMAND_ERRORS, 'EDITION_REQUIRED', 'NO_KEYS', 'REENCRYPTION_RUNNING')
   @Post('disable-all')
   @HttpCode(202)
   async disableAll(@Param('org') org: string, @Ctx() ctx: CommandContext) {
@@ -68,6 +97,11 @@ export class KeysController {
     return { reencryptionId };
   }
 
+  @ApiOperation({ summary: 'Make a key the default', description: 'New data keys are wrapped by it.' })
+  @ApiParam({ name: 'keyId' })
+  @ApiOkResponse({ type: DefaultKeyDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first result' })
+  @ApiErrors(COMMAND_ERRORS, 'EDITION_REQUIRED', 'KEY_NOT_FOUND', 'KEY_NOT_ACTIVE', 'KEY_UNDER_REENCRYPTION', 'REENCRYPTION_RUNNING')
   @Post(':keyId/set-default')
   @HttpCode(200)
   async setDefault(@Param('org') org: string, @Param('keyId') keyId: string, @Ctx() ctx: CommandContext) {
@@ -76,6 +110,11 @@ export class KeysController {
     return { defaultKeyId: doc.defaultKeyId };
   }
 
+  @ApiOperation({ summary: 'Disable a key', description: 'Its data keys are rewrapped by `destID` (another active key or `platform`).' })
+  @ApiParam({ name: 'keyId' })
+  @ApiAcceptedResponse({ type: ReencryptionStartedDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first result' })
+  @ApiErrors(BODY_ERRORS, COMMAND_ERRORS, 'EDITION_REQUIRED', 'KEY_NOT_FOUND', 'KEY_NOT_ACTIVE', 'KEY_IS_DEFAULT', 'KEY_UNDER_REENCRYPTION', 'DESTINATION_INVALID', 'REENCRYPTION_RUNNING', 'REENCRYPTION_RETRY_PENDING')
   @Post(':keyId/disable')
   @HttpCode(202)
   async disable(@Param('org') org: string, @Param('keyId') keyId: string, @Body() body: DisableKeyDto, @Ctx() ctx: CommandContext) {

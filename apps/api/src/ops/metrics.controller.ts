@@ -1,44 +1,51 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Gauge, register, Registry } from 'prom-client';
+import { Gauge, register, type Registry } from 'prom-client';
 import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
-import { renderFleetMetrics } from '@cmk/reencryption';
+import { registerFleetCollectors } from '@cmk/reencryption';
 import type { DependencyHealth } from '@cmk/runtime';
 import type { ApiConfig } from '../config';
-import { API_CONFIG, DEPENDENCY_HEALTH, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
+import { API_CONFIG, API_METRICS, DEPENDENCY_HEALTH, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
+import type { ApiMetrics } from './api-metrics';
 import { matchesAny, presentedSecret } from './operator-credentials';
 import type { OpsModuleOptions } from './ops-options';
 import type { OpsQueues } from './ops-queues';
+import { ApiErrors } from '../openapi/error-responses';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 
 /**
- * `GET /metrics` (Prometheus text): this api process (default Node metrics), queue depth per
- * queue and state and projection lag (collected on scrape), and the fleet-wide counters and
- * histograms every worker pushes to Redis (rewraps, failures by code, batch and KMS latency).
+ * `GET /metrics` (Prometheus text): this api process (`ApiMetrics`: Node defaults, HTTP
+ * durations, event-store appends, data-key cache), queue depth per queue and state and
+ * projection lag (collected on scrape), and the fleet-wide counters and histograms every worker
+ * pushes to Redis (rewraps, failures by code, batch and KMS latency).
  * Operator-only: `Bearer <CMK_OPERATOR_TOKEN>` or `Bearer <CMK_METRICS_TOKEN>` (a scrape-only
  * secret, so Prometheus never holds the operator token). The default registry's metrics follow
  * (`cmk_dependency_up`, `cmk_dependency_outages_total`: see `DependencyHealth`).
  */
 @Controller()
 export class MetricsController {
-  private readonly registry = new Registry();
+  private readonly registry: Registry;
 
   constructor(
+    @Inject(API_METRICS) metrics: ApiMetrics,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(OPS_OPTIONS) private readonly options: OpsModuleOptions,
     @Inject(OPS_QUEUES) queues: OpsQueues,
     @Inject(EVENT_STORE) store: EventStore,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(DEPENDENCY_HEALTH) private readonly health: DependencyHealth,
+    @Inject(REDIS) redis: Redis,
+    @Inject(DEPENDENCY_HEALTH) health: DependencyHealth,
     queries: ReadModelQueries,
   ) {
     // During an outage the collectors that read Redis or the store are skipped (their series are
-    // absent): a scrape must still answer, since `cmk_dependency_up` 0 is what pages someone.
-    collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
+    // absent, the fleet's keep their last counts): a scrape must still answer, since
+    // `cmk_dependency_up` 0 is what pages someone.
+    this.registry = metrics.registry;
+    registerFleetCollectors(this.registry, redis, () => health.isUp('redis'));
     new Gauge({
       name: 'cmk_queue_jobs',
       help: 'Jobs per re-encryption queue and state.',
@@ -66,6 +73,12 @@ export class MetricsController {
     });
   }
 
+  @ApiTags('operator')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'Operator token or `CMK_METRICS_TOKEN`.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors('UNAUTHENTICATED')
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(@Req() request: Request): Promise<string> {
@@ -73,7 +86,7 @@ export class MetricsController {
     if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
       throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
     }
-    const fleet = this.health.isUp('redis') ? await renderFleetMetrics(this.redis) : '';
-    return [await this.registry.metrics(), await register.metrics(), fleet].filter(Boolean).join('\n');
+    // The default registry holds cmk_dependency_up and cmk_dependency_outages_total (DependencyHealth).
+    return [await this.registry.metrics(), await register.metrics()].join('\n');
   }
 }

@@ -53,10 +53,7 @@ export class OpsModule implements OnModuleInit, OnApplicationShutdown {
     const path = this.options.dashboardPath ?? '/admin/queues';
     const board = new ExpressAdapter();
     board.setBasePath(path);
-    // @bull-board/express 9.10.1 carries its own @bull-board/api 9.10.1 beside our 9.10.2: same
-    // shape, distinct declarations (a private field), hence the cast. Align the versions to drop it.
-    const serverAdapter = board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'];
-    createBullBoard({ queues: this.queues.all.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter });
+    createBullBoard({ queues: this.queues.all.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter: board });
     const app = this.http.httpAdapter.getInstance<Express>();
     app.use(path, operatorOnly([this.config.operatorToken]), board.getRouter());
   }

@@ -1,8 +1,10 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from '@cmk/domain';
 import { OrgAccessGuard, Roles } from '../auth/guards';
 import { LiveReencryptionService } from './live-reencryption.service';
+import { ApiErrors, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
 
 /** How often the stream looks for a change; the banner's counters move per batch. */
 const POLL_MS = 1_000;
@@ -13,12 +15,20 @@ const POLL_MS = 1_000;
  * The stream ends after the event that shows the run finished (or at once, with one event, when
  * no run is running). Clients reconnect with `EventSource` as usual.
  */
+@ApiTags('customer-managed-keys')
+@ApiBearerAuth()
+@ApiParam({ name: 'org', example: 'acme' })
+@ApiErrors(ORG_ROUTE_ERRORS)
 @Controller('api/orgs/:org/customer-managed-keys/reencryption')
 @UseGuards(OrgAccessGuard)
 @Roles('admin')
 export class ReencryptionEventsController {
   constructor(private readonly live: LiveReencryptionService) {}
 
+  @ApiOperation({ summary: 'Server-Sent Events of the running re-encryption (Authorization header)', description: 'Each `reencryption` event carries the same object as `GET …/reencryption`. Browsers, whose EventSource cannot send a header, use `POST …/reencryption/stream-tickets` and `GET …/reencryption/stream`.' })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'An SSE stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiErrors('REENCRYPTION_NOT_FOUND')
   @Get('events')
   async events(@Param('org') org: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     let banner = await this.live.banner(org);

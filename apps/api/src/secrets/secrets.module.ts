@@ -3,7 +3,8 @@ import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import type { KeyProviders } from '@cmk/key-providers';
 import { EnvReader } from '@cmk/runtime';
 import { readSecretsConfig, SecretsService, type SecretsServiceOptions } from '@cmk/secrets';
-import { KEY_PROVIDERS } from '../tokens';
+import type { ApiMetrics } from '../ops/api-metrics';
+import { API_METRICS, KEY_PROVIDERS } from '../tokens';
 import { SECRETS_COMMAND_HANDLERS } from './commands';
 import { DataKeysController, SecretsController } from './secrets.controller';
 
@@ -32,8 +33,12 @@ export class SecretsModule implements OnApplicationShutdown {
       providers: [
         {
           provide: SecretsService,
-          inject: [EVENT_STORE, KEY_PROVIDERS],
-          useFactory: (store: EventStore, providers: KeyProviders) => new SecretsService(store, providers.registry, moduleOptions.options ?? optionsFromEnv()),
+          inject: [EVENT_STORE, KEY_PROVIDERS, API_METRICS],
+          useFactory: (store: EventStore, providers: KeyProviders, metrics: ApiMetrics) => {
+            const service = new SecretsService(store, providers.registry, moduleOptions.options ?? optionsFromEnv());
+            metrics.watchDataKeyCache(service.cache);
+            return service;
+          },
         },
         ...SECRETS_COMMAND_HANDLERS,
       ],

@@ -1,3 +1,4 @@
 export * from './position';
 export * from './errors';
 export * from './event-store';
+export * from './timed-appends';

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
+import type { AuthenticatedRequest } from '../auth/principal';
+import { requestIdOf } from './command-context';
+import { orgOf, routeTemplateOf } from './route-template';
+
+function withRoute(request: IncomingMessage, fields: object): object {
+  const org = orgOf(request);
+  return { ...fields, route: routeTemplateOf(request), ...(org ? { org } : {}) };
+}
+
+/**
+ * One log line per request (pino-http through nestjs-pino): method, route template, status,
+ * duration, request id and org. Nothing else of the request is serialized: no headers (tokens,
+ * cookies), no body, no raw path or query. The root logger redacts those paths as well, so a
+ * mistake elsewhere cannot log them either.
+ *
+ * The request id is the one `requestIdOf` settles (the client's valid `X-Request-Id`, or a new
+ * UUID): it is echoed as `X-Request-Id` on every response and is what lands in event metadata.
+ */
+export function requestLogging(root: Pino): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      logger: root,
+      quietReqLogger: true,
+      genReqId: (request: IncomingMessage, response: ServerResponse) => {
+        const id = requestIdOf(request as AuthenticatedRequest);
+        response.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (request: { id?: unknown; method?: unknown }) => ({ id: request.id, method: request.method }),
+        res: (response: { statusCode?: unknown }) => ({ statusCode: response.statusCode }),
+        err: (error: { type?: unknown; message?: unknown }) => ({ type: error.type, message: error.message }),
+      },
+      // Route and org join the one line logged at the end (no child logger per request: cheaper).
+      customSuccessObject: (request: IncomingMessage, _response: ServerResponse, fields: object) => withRoute(request, fields),
+      customErrorObject: (request: IncomingMessage, _response: ServerResponse, _error: Error, fields: object) => withRoute(request, fields),
+      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
+      customSuccessMessage: (request, response, ms) => `${request.method} ${routeTemplateOf(request)} ${response.statusCode} ${ms} ms`,
+      customErrorMessage: (request, response) => `${request.method} ${routeTemplateOf(request)} ${response.statusCode} failed`,
+    },
+  });
+}

@@ -1,0 +1,58 @@
+import type { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import pino, { type Logger as Pino } from 'pino';
+import pretty from 'pino-pretty';
+import type { CommonConfig } from './config';
+import type { LogLevel } from './startup';
+
+/** `LOG_LEVEL` keeps Nest's names; pino calls `log` `info`. */
+const PINO_LEVEL: Record<LogLevel, pino.Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug' };
+
+/**
+ * Paths censored wherever they appear in a log record: credentials and bodies never reach a log
+ * line, even if a serializer or a `logger.info({ req })` call somewhere lets a request through.
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'req.body',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'body',
+  'token',
+  'plaintext',
+];
+
+/**
+ * The process's one pino logger. `LOG_FORMAT=json`: one JSON object per line on stdout (log
+ * shippers; the Docker image sets it). `text` (the default, and `npm start`): pino-pretty's
+ * single-line, human-readable form, written synchronously so nothing is lost on exit.
+ */
+export function createRootLogger(config: Pick<CommonConfig, 'logLevel' | 'logFormat'>, destination?: pino.DestinationStream): Pino {
+  const options: pino.LoggerOptions = {
+    level: PINO_LEVEL[config.logLevel],
+    base: { pid: process.pid },
+    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (destination) return pino(options, destination);
+  if (config.logFormat === 'json') return pino(options, pino.destination({ fd: 1, sync: true }));
+  const stream = pretty({
+    sync: true,
+    colorize: process.stdout.isTTY === true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // The request line's message already says method, route, status and duration.
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    ignore: 'pid,hostname,context,req,res,responseTime,route',
+  });
+  return pino(options, stream);
+}
+
+/** Nest's `LoggerService` over a pino logger (for `Logger.overrideLogger`, or before DI exists). */
+export function nestLoggerOver(root: Pino): LoggerService {
+  const params = { pinoHttp: { logger: root } };
+  return new NestPinoLogger(new PinoLogger(params), params);
+}

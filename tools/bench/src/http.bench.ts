@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { startKmsEmulator } from '@cmk/kms-emulator';
+import { freePort, HttpClient, RedisServer, ServiceProcess } from '@cmk/testing';
+
+/**
+ * `npm run bench:http`: autocannon (32 connections) against the built api, with a worker and a
+ * private Redis beside it, and in the same run against bare NestJS apps on the Express adapter
+ * (the api's: the floor) and on the Fastify adapter (the evaluation). Prints a table and the
+ * ratios, writes bench-results/http.json. The machine's load average is recorded beside
+ * the figures: compare rows of one run, not runs on a busy machine with runs on an idle one.
+ */
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const ORG = 'bench-http';
+const VALUE = 'x'.repeat(64);
+
+interface Scenario {
+  readonly name: string;
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** Fixed request rate (requests/s over all connections), for a latency figure; default: as fast as it goes. */
+  readonly rate?: number;
+  /** The server process, whose CPU time per request is measured. */
+  readonly server: ServiceProcess;
+}
+
+interface Figure {
+  readonly name: string;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  /**
+   * CPU time the server process spent per request (user + system). Unlike req/s it hardly
+   * depends on what else runs on a shared machine, so it is the figure to compare.
+   */
+  readonly cpuMicrosPerRequest: number;
+  readonly loadAverage1m: number;
+}
+
+/** utime + stime of a process in microseconds (Linux /proc; NaN elsewhere). */
+function cpuMicros(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+async function measure(scenario: Scenario): Promise<Figure> {
+  const cpuBefore = cpuMicros(scenario.server.pid);
+  const result = await autocannon({
+    url: scenario.url,
+    method: scenario.method ?? 'GET',
+    headers: { ...(scenario.body ? { 'content-type': 'application/json' } : {}), ...scenario.headers },
+    body: scenario.body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    ...(scenario.rate ? { overallRate: scenario.rate } : {}),
+  });
+  const cpu = cpuMicros(scenario.server.pid) - cpuBefore;
+  return {
+    name: scenario.name,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    cpuMicrosPerRequest: cpu / Math.max(1, result.requests.total),
+    loadAverage1m: loadavg()[0],
+  };
+}
+
+async function bareApp(adapter: 'express' | 'fastify'): Promise<{ url: string; process: ServiceProcess }> {
+  const port = await freePort();
+  const process = await ServiceProcess.start({
+    name: `bare-${adapter}`,
+    script: resolve('dist/tools/bench/src/bare-nest-app.js'),
+    env: { PORT: String(port), BARE_ADAPTER: adapter },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  });
+  return { url: `http://127.0.0.1:${port}`, process };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cmk-bench-http-'));
+  const redis = await RedisServer.start();
+  const kms = await startKmsEmulator();
+  const processes: ServiceProcess[] = [];
+  try {
+    const port = await freePort();
+    const api = `http://127.0.0.1:${port}`;
+    const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+    const env = {
+      PORT: String(port),
+      PUBLIC_URL: api,
+      REDIS_URL: redis.url,
+      CMK_DATA_DIR: dir,
+      CMK_OPERATOR_TOKEN: operatorToken,
+      AWS_ENDPOINT_URL_KMS: kms.url,
+      AWS_ENDPOINT_URL_STS: kms.url,
+      AWS_REGION: kms.region,
+      // Production settings: JSON logs at the default level (one line per request).
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'log',
+    };
+    const apiProcess = await ServiceProcess.start({ name: 'api', script: resolve('dist/apps/api/src/main.js'), env, readyUrl: `${api}/readyz` });
+    processes.push(apiProcess);
+    processes.push(await ServiceProcess.start({ name: 'worker', script: resolve('dist/apps/worker/src/main.js'), env }));
+    const express = await bareApp('express');
+    const fastify = await bareApp('fastify');
+    processes.push(express.process, fastify.process);
+
+    const operator = new HttpClient(api, operatorToken);
+    await operator.post('/api/admin/orgs', { login: ORG, edition: 'enterprise' });
+    const issued = await operator.post<{ token: string }>(`/api/admin/orgs/${ORG}/tokens`, { user: 'bench', role: 'admin' });
+    const auth = { authorization: `Bearer ${issued.body.token}` };
+    const client = new HttpClient(api, issued.body.token);
+    const encryptBody = JSON.stringify({ scope: 'env/bench', values: [VALUE] });
+    const encrypted = await client.post<{ ciphertexts: string[] }>(`/api/orgs/${ORG}/secrets/encrypt`, JSON.parse(encryptBody));
+    if (encrypted.status !== 200) throw new Error(`encrypt answered ${encrypted.status}`);
+    const decryptBody = JSON.stringify({ ciphertexts: encrypted.body.ciphertexts });
+    const echoBody = encryptBody;
+
+    const load = { before: loadavg(), cpus: cpus().length };
+    const figures: Figure[] = [];
+    for (const scenario of [
+      { name: 'bare Nest/Express GET /healthz', url: `${express.url}/healthz`, server: express.process },
+      { name: 'bare Nest/Express POST /echo (floor)', url: `${express.url}/echo`, method: 'POST', body: echoBody, server: express.process },
+      { name: 'bare Nest/Fastify GET /healthz', url: `${fastify.url}/healthz`, server: fastify.process },
+      { name: 'bare Nest/Fastify POST /echo', url: `${fastify.url}/echo`, method: 'POST', body: echoBody, server: fastify.process },
+      { name: 'api GET /healthz', url: `${api}/healthz`, server: apiProcess },
+      { name: 'api POST secrets/encrypt (1 value)', url: `${api}/api/orgs/${ORG}/secrets/encrypt`, method: 'POST', headers: auth, body: encryptBody, server: apiProcess },
+      { name: 'api POST secrets/decrypt (1 value)', url: `${api}/api/orgs/${ORG}/secrets/decrypt`, method: 'POST', headers: auth, body: decryptBody, server: apiProcess },
+      { name: 'api GET customer-managed-keys', url: `${api}/api/orgs/${ORG}/customer-managed-keys`, headers: auth, server: apiProcess },
+      { name: 'api GET customer-managed-keys @500/s', url: `${api}/api/orgs/${ORG}/customer-managed-keys`, headers: auth, rate: 500, server: apiProcess },
+    ] satisfies Scenario[]) {
+      const figure = await measure(scenario);
+      figures.push(figure);
+      process.stdout.write(`${figure.name.padEnd(40)} ${figure.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${figure.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req  p50 ${String(figure.p50Ms).padStart(4)} ms  p99 ${String(figure.p99Ms).padStart(4)} ms  non-2xx ${figure.non2xx}  load ${figure.loadAverage1m.toFixed(1)}\n`);
+    }
+    const figure = (name: string) => figures.find((f) => f.name.startsWith(name));
+    const rps = (name: string) => figure(name)?.requestsPerSecond ?? NaN;
+    const cpu = (name: string) => figure(name)?.cpuMicrosPerRequest ?? NaN;
+    const floor = 'bare Nest/Express POST /echo';
+    const ratios = {
+      // Throughput share of the floor (the goal is >= 0.8), and the same by CPU cost per request.
+      encryptVsFloor: rps('api POST secrets/encrypt') / rps(floor),
+      decryptVsFloor: rps('api POST secrets/decrypt') / rps(floor),
+      encryptVsFloorByCpu: cpu(floor) / cpu('api POST secrets/encrypt'),
+      decryptVsFloorByCpu: cpu(floor) / cpu('api POST secrets/decrypt'),
+      fastifyFloorVsExpressFloorByCpu: cpu(floor) / cpu('bare Nest/Fastify POST /echo'),
+      // Fastify can at most save the difference of the two floors' CPU per request: the best
+      // case for the secrets routes if everything else stayed as it is.
+      fastifyBestCaseEncryptGain: cpu('api POST secrets/encrypt') / (cpu('api POST secrets/encrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
+      fastifyBestCaseDecryptGain: cpu('api POST secrets/decrypt') / (cpu('api POST secrets/decrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
+    };
+    process.stdout.write(`\n${JSON.stringify(ratios, null, 2)}\n`);
+    process.stdout.write(`load average before ${load.before.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${load.cpus} cores\n`);
+    mkdirSync('bench-results', { recursive: true });
+    const file = join('bench-results', 'http.json');
+    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, node: process.version, load: { ...load, after: loadavg() }, figures, ratios }, null, 2)}\n`);
+    process.stdout.write(`written to ${file}\n`);
+  } finally {
+    for (const child of processes.reverse()) await child.stop();
+    await kms.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
