@@ -20,6 +20,8 @@ export interface FleetLogger {
  */
 export interface OutageSink {
   noticed(error: unknown, source: string): boolean;
+  /** The same for failures reported late (failed jobs): counted, but never starts an outage. */
+  absorbs(error: unknown): boolean;
 }
 
 export interface DispatcherOptions {

@@ -84,7 +84,7 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
   // is already one line, so its retries are not one line each.
   const lockLosses = new LockLossLog(logger);
   const onFailed = (kind: string) => (job: Job | undefined, error: Error) => {
-    if (outages?.noticed(error, `${kind} job ${job?.id ?? '?'}`)) return;
+    if (outages?.absorbs(error)) return;
     if (isLockLoss(error)) lockLosses.lost(`${kind} job ${job?.id ?? '?'}`, error);
     else logger.warn(`${kind} job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message}`);
   };
@@ -104,7 +104,7 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
       try {
         return await run(job, token);
       } catch (error) {
-        if (!outages?.noticed(error, `${job.name} job ${job.id ?? '?'}`)) throw error;
+        if (!outages?.absorbs(error)) throw error;
         await job.moveToDelayed(Date.now() + OUTAGE_RETRY_MS, token).catch(() => {
           throw error;
         });

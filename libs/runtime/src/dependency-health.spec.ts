@@ -59,6 +59,22 @@ describe('DependencyHealth', () => {
   });
 });
 
+describe('DependencyHealth.absorbs (late reports)', () => {
+  it('counts an outage error into an outage in progress but never starts one', () => {
+    const lines: string[] = [];
+    const health = new DependencyHealth({ logger: { warn: (m) => lines.push(m) }, where: { redis: 'r', eventstore: 'e' } });
+    const locked = Object.assign(new Error('database is locked'), { name: 'SqliteError', code: 'SQLITE_BUSY' });
+    expect(health.absorbs(locked)).toBe(true);
+    expect(health.isUp('eventstore')).toBe(true);
+    expect(health.absorbs(new Error('KMS_ACCESS_DENIED'))).toBe(false);
+    health.failure('eventstore', locked, 'probe');
+    health.absorbs(locked);
+    expect(health.status().find((s) => s.dependency === 'eventstore')?.failedAttempts).toBe(2);
+    expect(lines).toHaveLength(1);
+    health.close();
+  });
+});
+
 describe('outageDependency', () => {
   it.each([
     ['ioredis refused', refused(), 'redis'],

@@ -78,6 +78,22 @@ export class DependencyHealth {
     return true;
   }
 
+  /**
+   * Like `noticed`, for failures reported late (a job that fails after its retries, possibly
+   * once the dependency is back): counted into an outage in progress, but never starts one, so a
+   * late report cannot re-open an outage the probes have seen end.
+   */
+  absorbs(error: unknown): boolean {
+    const dependency = outageDependency(error);
+    if (!dependency) return false;
+    const state = this.state(dependency);
+    if (!state.up) {
+      state.failedAttempts += 1;
+      state.lastError = errorSummary(error);
+    }
+    return true;
+  }
+
   /** A call to `dependency` failed: starts an outage (one line) or counts one more attempt. */
   failure(dependency: Dependency, error: unknown, source: string): void {
     const state = this.state(dependency);

@@ -9,9 +9,10 @@ export interface ProbeOptions {
   /** Between probes during an outage: how soon recovery is noticed. Default 1 000 ms. */
   readonly downIntervalMs?: number;
   /**
-   * A probe slower than this has timed out. Default 3 000 ms. One timeout is not an outage (a
-   * busy process or store answers late); two in a row are. An error (refused, unavailable,
-   * locked) is an outage at once.
+   * A probe slower than this has timed out. Default 3 000 ms. One failed probe is not an outage
+   * (a busy process answers late; a SQLite write lock held by a long fsync is not free within
+   * the probe's wait): two in a row are, the second one second after the first. Connections
+   * report their own errors (refused, reset, unavailable) at once, without waiting for a probe.
    */
   readonly timeoutMs?: number;
 }
@@ -39,13 +40,14 @@ export function redisProbe(redis: Redis): () => Promise<void> {
 
 /**
  * The event store answers when it reports its head and, for SQLite, when its write lock can be
- * taken within 250 ms: a file locked by another process still serves reads, but every append
- * fails. (Another replica's append holds the lock for milliseconds, far below that.)
+ * taken: a file locked by another process still serves reads, but every append fails. The lock
+ * is asked for within 250 ms; a probe confirming a first failure waits up to 2 s, so a busy
+ * writer (back-to-back group commits, a slow fsync) is not mistaken for a lock held elsewhere.
  */
-export function eventStoreProbe(store: EventStore): () => Promise<void> {
-  return async () => {
+export function eventStoreProbe(store: EventStore): (confirming?: boolean) => Promise<void> {
+  return async (confirming = false) => {
     await store.headPosition();
-    await store.probeWriteLock?.(250);
+    await store.probeWriteLock?.(confirming ? 2_000 : 250);
   };
 }
 
@@ -54,30 +56,32 @@ export function eventStoreProbe(store: EventStore): () => Promise<void> {
  * outage ends it. Failures reported by the connections themselves start outages sooner; the
  * probes are what notices recovery when nothing else is calling (an idle worker, a quiet api).
  */
-export function startDependencyProbes(health: DependencyHealth, probes: Partial<Record<Dependency, () => Promise<void>>>, options: ProbeOptions = {}): DependencyProbes {
+export function startDependencyProbes(health: DependencyHealth, probes: Partial<Record<Dependency, (confirming?: boolean) => Promise<void>>>, options: ProbeOptions = {}): DependencyProbes {
   const { upIntervalMs = 5_000, downIntervalMs = 1_000, timeoutMs = 3_000 } = options;
   const timers = new Map<Dependency, NodeJS.Timeout>();
-  const timeouts = new Map<Dependency, number>();
+  const failedInARow = new Map<Dependency, number>();
   let stopped = false;
-  const schedule = (dependency: Dependency, probe: () => Promise<void>) => {
+  const schedule = (dependency: Dependency, probe: (confirming?: boolean) => Promise<void>) => {
     if (stopped) return;
-    const timer = setTimeout(() => void run(dependency, probe), health.isUp(dependency) ? upIntervalMs : downIntervalMs);
+    const soon = !health.isUp(dependency) || (failedInARow.get(dependency) ?? 0) > 0;
+    const timer = setTimeout(() => void run(dependency, probe), soon ? downIntervalMs : upIntervalMs);
     timer.unref();
     timers.set(dependency, timer);
   };
-  const run = async (dependency: Dependency, probe: () => Promise<void>) => {
+  const run = async (dependency: Dependency, probe: (confirming?: boolean) => Promise<void>) => {
+    const confirming = health.isUp(dependency) && (failedInARow.get(dependency) ?? 0) > 0;
     try {
-      await withTimeout(probe(), timeoutMs);
-      timeouts.set(dependency, 0);
+      await withTimeout(probe(confirming), timeoutMs);
+      failedInARow.set(dependency, 0);
       if (!stopped) health.recovered(dependency);
     } catch (error) {
-      const slow = error instanceof ProbeTimeoutError ? (timeouts.get(dependency) ?? 0) + 1 : 0;
-      timeouts.set(dependency, slow);
-      if (!stopped && (slow === 0 || slow >= 2)) health.failure(dependency, error, 'health probe');
+      const failed = (failedInARow.get(dependency) ?? 0) + 1;
+      failedInARow.set(dependency, failed);
+      if (!stopped && (failed >= 2 || !health.isUp(dependency))) health.failure(dependency, error, 'health probe');
     }
     schedule(dependency, probe);
   };
-  for (const [dependency, probe] of Object.entries(probes) as [Dependency, () => Promise<void>][]) schedule(dependency, probe);
+  for (const [dependency, probe] of Object.entries(probes) as [Dependency, (confirming?: boolean) => Promise<void>][]) schedule(dependency, probe);
   return {
     stop() {
       stopped = true;
