@@ -18,6 +18,8 @@ import { requestLogging } from './http/request-logging';
 import { ApiMetrics } from './ops/api-metrics';
 import type { Logger as Pino } from 'pino';
 import { createRootLogger } from '@cmk/runtime';
+import { KeyHealthModule } from './key-health/key-health.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
@@ -55,6 +57,8 @@ export class AppModule {
         InfrastructureModule,
         OidcModule.register({ config: options.config.keyProviders }),
         AuthModule,
+        KeyHealthModule,
+        WebhooksModule,
         SecretsModule.register({ options: options.config.secrets }),
         ReencryptionApiModule,
         OpsModule.register({ metricsToken: options.config.metricsToken }),

@@ -24,6 +24,15 @@ describe('loadApiConfig', () => {
     expect(problems).not.toContain('short-secret');
   });
 
+  it('accepts PostgreSQL connection strings and a pool size', () => {
+    for (const url of ['postgres://cmk:secret@db:5432/cmk', 'postgresql://db/cmk?sslmode=require']) {
+      expect(loadApiConfig({ ...valid, EVENTSTORE_URL: url }).eventStoreUrl).toBe(url);
+    }
+    expect(loadApiConfig(valid).pgPoolMax).toBe(10);
+    expect(loadApiConfig({ ...valid, CMK_PG_POOL_MAX: '25' }).pgPoolMax).toBe(25);
+    expect(() => loadApiConfig({ ...valid, CMK_PG_POOL_MAX: '0' })).toThrow(/CMK_PG_POOL_MAX must be an integer from 1 to 1000/);
+  });
+
   it('derives the issuer base from PORT and trims a trailing slash from PUBLIC_URL', () => {
     expect(loadApiConfig({ ...valid, PORT: '8080' }).publicUrl).toBe('http://127.0.0.1:8080');
     expect(loadApiConfig({ ...valid, PUBLIC_URL: 'https://cmk.example.com/' }).publicUrl).toBe('https://cmk.example.com');

@@ -1,6 +1,8 @@
 import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
 import { readSecretsConfig, type SecretsServiceOptions } from '@cmk/secrets';
+import { readKeyHealthSettings, type KeyHealthSettings } from '@cmk/key-health';
+import { readWebhookSettings, type WebhookSettings } from '@cmk/webhooks';
 
 export interface ApiConfig extends CommonConfig {
   /** `PORT`, default 3000. */
@@ -19,6 +21,10 @@ export interface ApiConfig extends CommonConfig {
   readonly secrets: SecretsServiceOptions;
   /** `CMK_METRICS_TOKEN`: optional second bearer secret accepted on `/metrics` (for a scraper). */
   readonly metricsToken: string | undefined;
+  /** `CMK_KEY_HEALTH_*`: confirmations and thresholds of an admin's `…/check` (the worker schedules probes). */
+  readonly keyHealth: KeyHealthSettings;
+  /** `CMK_WEBHOOK_*`: which webhook URLs are accepted. */
+  readonly webhooks: WebhookSettings;
   /** `CMK_STREAM_HEARTBEAT_MS`, default 15000: comment lines on the browser progress stream keep proxies from closing it. */
   readonly streamHeartbeatMs: number;
 }
@@ -42,6 +48,8 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     metricsToken: reader.optional('CMK_METRICS_TOKEN'),
     streamHeartbeatMs: reader.int('CMK_STREAM_HEARTBEAT_MS', 15_000, 100, 300_000),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
+    keyHealth: readKeyHealthSettings(reader),
+    webhooks: readWebhookSettings(reader),
   };
   reader.check();
   return config;

@@ -93,28 +93,38 @@ describe('operator CLI (built, as a process)', () => {
     expect(after).toEqual(expect.arrayContaining([...before, kid]));
   });
 
-  it('rotates the platform key: the running api wraps new data keys with the new version, old secrets still decrypt', async () => {
+  it('rotates the platform master key: the worker rewraps org platform keys in the background; a version retires only once nothing depends on it', async () => {
     const admin = await env.orgWithToken('rotate-org', 'enterprise');
     const store = await env.openStore();
     const kekRefOf = async (scope: string) =>
       (await store.readAll()).find((e) => e.type === 'DataKeyIssued' && e.data['orgId'] === 'rotate-org' && e.data['scope'] === scope)?.data['kekRef'];
+    const refusal = (...args: string[]) =>
+      cli(...args).then(
+        () => '',
+        (error: { stderr: string }) => error.stderr,
+      );
+    const versionsOnFile = () => (JSON.parse(readFileSync(join(env.dataDir, 'platform-master-keys.json'), 'utf8')) as { keys: { version: number }[] }).keys.map((k) => k.version);
     try {
       const old = await admin.post<{ ciphertexts: string[] }>('/api/orgs/rotate-org/secrets/encrypt', { scope: 'before', values: ['v1-secret'] });
-      expect(await kekRefOf('before')).toBe('platform:v1');
+      // Data keys are wrapped by the org's platform key, which the master key wraps.
+      expect(await kekRefOf('before')).toBe('platform-org:g1');
       expect(await cli('keys', 'rotate-platform')).toEqual({ version: 2 });
-      const file = JSON.parse(readFileSync(join(env.dataDir, 'platform-master-keys.json'), 'utf8')) as { keys: { version: number }[] };
-      expect(file.keys.map((k) => k.version)).toEqual([1, 2]);
-      // No restart: the api looks at the keyring file at most once a second before wrapping.
-      let attempt = 0;
-      const fresh = await waitFor(
-        async () => {
-          const scope = `after-${++attempt}`;
-          const response = await admin.post<{ ciphertexts: string[] }>('/api/orgs/rotate-org/secrets/encrypt', { scope, values: ['v2-secret'] });
-          return (await kekRefOf(scope)) === 'platform:v2' ? response.body.ciphertexts : undefined;
-        },
-        { intervalMs: 200, description: 'a data key wrapped with platform:v2' },
-      );
-      const decrypted = await admin.post<{ values: string[] }>('/api/orgs/rotate-org/secrets/decrypt', { ciphertexts: [...old.body.ciphertexts, ...fresh] });
+      expect(versionsOnFile()).toEqual([1, 2]);
+      // No worker yet: the org key is still under version 1, so retiring it is refused by name.
+      expect(await refusal('keys', 'retire-platform', '1')).toContain('rotate-org generation 1');
+      expect(await refusal('keys', 'retire-platform', '2')).toContain('newest');
+      expect(await refusal('keys', 'retire-platform', '7')).toContain('not in the keyring');
+
+      await env.startWorker({ CMK_PLATFORM_REWRAP_INTERVAL_MS: '200' });
+      const retired = await waitFor(async () => cli('keys', 'retire-platform', '1').catch(() => undefined), { timeoutMs: 20_000, intervalMs: 300, description: 'version 1 retirable' });
+      expect(retired).toEqual({ retired: 1, remaining: [2] });
+      expect(versionsOnFile()).toEqual([2]);
+
+      // A restarted api (no cached data key) opens the org key with version 2 only.
+      await env.api.stop();
+      await env.startApi();
+      const fresh = await admin.post<{ ciphertexts: string[] }>('/api/orgs/rotate-org/secrets/encrypt', { scope: 'after', values: ['v2-secret'] });
+      const decrypted = await admin.post<{ values: string[] }>('/api/orgs/rotate-org/secrets/decrypt', { ciphertexts: [...old.body.ciphertexts, ...fresh.body.ciphertexts] });
       expect(decrypted.body.values).toEqual(['v1-secret', 'v2-secret']);
     } finally {
       await store.close();

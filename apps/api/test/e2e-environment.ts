@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
 import { startEsdbEmulator, type EsdbEmulator } from '@cmk/esdb-emulator';
-import { openEsdbEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
-import { freePort, HttpClient, RedisServer, ServiceProcess } from '@cmk/testing';
+import { openEsdbEventStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
+import { freePort, HttpClient, PostgresTestDatabase, RedisServer, ServiceProcess } from '@cmk/testing';
 
 export interface E2eOptions {
   /** Start the worker app too. Default false. */
@@ -16,10 +16,18 @@ export interface E2eOptions {
   /** Persist Redis across restarts (for kill/restart tests). Default false. */
   readonly redisAppendOnly?: boolean;
   /**
-   * The apps' event store: the embedded SQLite file, or EventStoreDB through the gRPC emulator
-   * started in the test process. Default: `CMK_E2E_EVENT_STORE`, else `sqlite`.
+   * The apps' event store: the embedded SQLite file, EventStoreDB through the gRPC emulator
+   * started in the test process, or a PostgreSQL database created for this environment (and
+   * dropped by `stop()`). Default: `CMK_E2E_EVENT_STORE`, else `sqlite`.
    */
-  readonly eventStore?: 'sqlite' | 'esdb';
+  readonly eventStore?: E2eEventStore;
+}
+
+export type E2eEventStore = 'sqlite' | 'esdb' | 'postgres';
+
+function defaultEventStore(): E2eEventStore {
+  const chosen = process.env['CMK_E2E_EVENT_STORE'];
+  return chosen === 'esdb' || chosen === 'postgres' ? chosen : 'sqlite';
 }
 
 export interface DemoKey {
@@ -47,14 +55,16 @@ export class E2eEnvironment {
     readonly dataDir: string,
     readonly env: Record<string, string>,
     readonly esdb: EsdbEmulator | undefined,
+    readonly postgres: PostgresTestDatabase | undefined,
   ) {}
 
   static async start(options: E2eOptions = {}): Promise<E2eEnvironment> {
     const redis = await RedisServer.start({ appendOnly: options.redisAppendOnly ?? false });
     const kms = await startKmsEmulator();
     const dataDir = mkdtempSync(join(tmpdir(), 'cmk-e2e-'));
-    const kind = options.eventStore ?? (process.env['CMK_E2E_EVENT_STORE'] === 'esdb' ? 'esdb' : 'sqlite');
+    const kind = options.eventStore ?? defaultEventStore();
     const esdb = kind === 'esdb' ? await startEsdbEmulator() : undefined;
+    const postgres = kind === 'postgres' ? await PostgresTestDatabase.create('e2e') : undefined;
     const port = await freePort();
     const env: Record<string, string> = {
       PORT: String(port),
@@ -65,10 +75,13 @@ export class E2eEnvironment {
       AWS_ENDPOINT_URL_STS: kms.url,
       AWS_REGION: kms.region,
       LOG_LEVEL: 'warn',
+      // Health probes would consume faults a test injects for its own KMS calls: on only where asked.
+      CMK_RUN_KEY_HEALTH: 'false',
       ...(esdb ? { EVENTSTORE_URL: esdb.url } : {}),
+      ...(postgres ? { EVENTSTORE_URL: postgres.url } : {}),
       ...options.env,
     };
-    const environment = new E2eEnvironment(redis, kms, dataDir, env, esdb);
+    const environment = new E2eEnvironment(redis, kms, dataDir, env, esdb, postgres);
     environment.baseUrl = `http://127.0.0.1:${port}`;
     await environment.startApi();
     if (options.worker) await environment.startWorker();
@@ -95,7 +108,9 @@ export class E2eEnvironment {
 
   /** A client of the same event store the apps use (close it when done). */
   openStore(): Promise<EventStore> {
-    return this.esdb ? openEsdbEventStore({ url: this.esdb.url }) : openSqliteEventStore({ path: join(this.dataDir, 'events.sqlite') });
+    if (this.esdb) return openEsdbEventStore({ url: this.esdb.url });
+    if (this.postgres) return openPostgresEventStore({ url: this.postgres.url, poolMax: 4 });
+    return openSqliteEventStore({ path: join(this.dataDir, 'events.sqlite') });
   }
 
   /**
@@ -166,6 +181,7 @@ export class E2eEnvironment {
     for (const process of this.processes.reverse()) await process.stop();
     await this.kms.close();
     await this.esdb?.close();
+    await this.postgres?.drop();
     await this.redis.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }

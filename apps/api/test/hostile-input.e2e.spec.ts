@@ -141,6 +141,10 @@ describe('hostile input on every route (api process)', () => {
     { method: 'GET', path: (o) => `/api/orgs/${o}/customer-managed-keys/aws-setup`, who: 'admin', id: () => '' },
     { method: 'POST', path: (o) => `/api/orgs/${o}/customer-managed-keys/reencryption/stream-tickets`, who: 'admin', id: () => '' },
     { method: 'GET', path: (o, t) => `/api/orgs/${o}/customer-managed-keys/reencryption/stream?ticket=${encodeURIComponent(t)}`, who: 'public', id: () => 'forged' },
+    { method: 'POST', path: (o, k) => `/api/orgs/${o}/customer-managed-keys/${k}/check`, who: 'admin', id: () => keyId },
+    { method: 'POST', path: (o) => `/api/orgs/${o}/webhooks`, who: 'admin', id: () => '' },
+    { method: 'GET', path: (o) => `/api/orgs/${o}/webhooks`, who: 'admin', id: () => '' },
+    { method: 'GET', path: (o, w) => `/api/orgs/${o}/webhooks/${w}/deliveries`, who: 'admin', id: () => 'wh-none' },
   ];
   const rightful = (route: Route) =>
     route.who === 'operator' ? env.operatorToken : route.who === 'admin' ? adminA : route.who === 'member' ? memberA : undefined;

@@ -15,7 +15,7 @@ describe('OpenAPI document', () => {
   let document: OpenApiDocument;
 
   beforeAll(async () => {
-    env = await E2eEnvironment.start({ worker: true, env: { CMK_REENCRYPT_BATCH_SIZE: '50', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '300' } });
+    env = await E2eEnvironment.start({ worker: true, env: { CMK_REENCRYPT_BATCH_SIZE: '50', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '300', CMK_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
     document = (await env.anonymous().get<OpenApiDocument>('/api/openapi.json')).body;
   }, 120_000);
 
@@ -120,6 +120,21 @@ describe('OpenAPI document', () => {
     const keyB = env.demoKey(org);
     const b = (await call('POST', keys, { token: admin, body: { name: 'B', type: 'aws_kms', awsKms: { roleArn: keyB.roleArn, keyArn: keyB.aliasArn } } })).body.key as { id: string };
     expect((await call('GET', `${keys}/reencryption`, { token: admin })).status).toBe(200);
+    // key health and webhooks
+    expect((await call('POST', `${keys}/${b.id}/check`, { token: admin })).body).toMatchObject({ keyId: b.id, health: { state: 'healthy' } });
+    expect((await call('POST', `${keys}/${b.id}/check`, { token: admin })).status).toBe(429);
+    expect((await call('POST', `${keys}/nokey/check`, { token: admin })).status).toBe(404);
+    const hooks = `${orgPath}/webhooks`;
+    expect((await call('POST', hooks, { token: admin, body: { url: 'https://169.254.169.254/latest', events: ['key.health_changed'] } })).status).toBe(400);
+    expect((await call('POST', hooks, { token: admin, body: { url: 'https://127.0.0.1/cmk', events: ['nope'] } })).status).toBe(400);
+    const hook = (await call('POST', hooks, { token: admin, body: { url: 'https://127.0.0.1/cmk', events: ['key.health_changed'], description: 'contract' } })).body.webhook as { id: string };
+    expect((await call('GET', hooks, { token: admin })).body).toMatchObject({ webhooks: [{ id: hook.id }] });
+    expect((await call('GET', hooks, { token: member })).status).toBe(403);
+    expect((await call('GET', `${hooks}/${hook.id}/deliveries`, { token: admin })).body).toEqual({ deliveries: [] });
+    expect((await call('GET', `${hooks}/${hook.id}/deliveries?limit=0`, { token: admin })).status).toBe(400);
+    expect((await call('GET', `${hooks}/wh-none/deliveries`, { token: admin })).status).toBe(404);
+    expect((await call('DELETE', `${hooks}/${hook.id}`, { token: admin })).status).toBe(204);
+    expect((await call('DELETE', `${hooks}/${hook.id}`, { token: admin })).status).toBe(404);
     expect((await call('GET', `${keys}/reencryption/events`, { token: admin, stream: true })).status).toBe(200);
     const ticket = (await call('POST', `${keys}/reencryption/stream-tickets`, { token: admin })).body.ticket as string;
     expect((await call('GET', `${keys}/reencryption/stream?ticket=${ticket}`, { stream: true })).status).toBe(200);
@@ -169,7 +184,7 @@ describe('OpenAPI document', () => {
     expect(refused.response?.status).toBe(400);
     expect(refused.error).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     const list = await keysList({ client, path: { org: 'typed' } });
-    expect(list.data).toEqual({ keys: [], defaultKeyId: 'platform', reencryption: null });
+    expect(list.data).toEqual({ keys: [], defaultKeyId: 'platform', reencryption: null, newDataKeys: { blocked: false, code: null, reason: null } });
   });
 
   /** Waits for the org's run to finish (the API's own view), so the next command is not refused as running. */

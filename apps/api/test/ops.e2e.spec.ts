@@ -5,6 +5,8 @@ import { freePort, waitFor, type HttpClient } from '@cmk/testing';
 import { QUEUES } from '@cmk/reencryption';
 import { E2eEnvironment } from './e2e-environment';
 import { DataKeyFixture } from './reencryption-data-keys';
+import { HEALTH_QUEUE } from '@cmk/key-health';
+import { WEBHOOK_QUEUE } from '@cmk/webhooks';
 
 const KEYS = 600;
 const cmk = (org: string) => `/api/orgs/${org}/customer-managed-keys`;
@@ -201,7 +203,7 @@ describe('ops endpoints: /metrics and /admin/queues', () => {
       const response = await raw(`${env.baseUrl}/admin/queues/api/queues?activeQueue=${QUEUES.batch}&status=completed&page=1`, basic('ops', env.operatorToken));
       expect(response.status).toBe(200);
       const body = JSON.parse(response.text) as { queues: { name: string; counts: Record<string, number> }[] };
-      expect(body.queues.map((q) => q.name).sort()).toEqual(Object.values(QUEUES).sort());
+      expect(body.queues.map((q) => q.name).sort()).toEqual([...Object.values(QUEUES), HEALTH_QUEUE, WEBHOOK_QUEUE].sort());
       expect(body.queues.find((q) => q.name === QUEUES.batch)?.counts['completed']).toBe(KEYS / 100);
     });
   });

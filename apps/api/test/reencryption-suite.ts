@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { waitFor, type HttpClient } from '@cmk/testing';
 import { fleetKeys } from '@cmk/reencryption';
-import { E2eEnvironment, type DemoKey } from './e2e-environment';
+import { E2eEnvironment, type DemoKey, type E2eEventStore } from './e2e-environment';
 import { DataKeyFixture } from './reencryption-data-keys';
 import { openSse } from './reencryption-sse';
 import { KeyringTestHelper } from './reencryption-test-helper';
@@ -22,11 +22,12 @@ const addBody = (name: string, key: DemoKey) => ({ name, type: 'aws_kms', awsKms
 
 /**
  * The re-encryption fleet end to end: api and worker(s) as separate processes over a private
- * Redis and the KMS/STS emulator, on either event store (`reencryption.e2e.spec.ts` runs it on
+ * Redis and the KMS/STS emulator, on every event store (`reencryption.e2e.spec.ts` runs it on
  * the embedded SQLite store, `reencryption.esdb.e2e.spec.ts` on EventStoreDB through the gRPC
- * emulator). Each test owns its org.
+ * emulator, `reencryption.postgres.e2e.spec.ts` on a PostgreSQL database of its own). Each test
+ * owns its org.
  */
-export function reencryptionSuite(eventStore: 'sqlite' | 'esdb'): void {
+export function reencryptionSuite(eventStore: E2eEventStore): void {
   describe(`re-encryption worker fleet on ${eventStore} (api + worker processes, Redis, KMS emulator)`, () => {
     let env: E2eEnvironment;
     let keys: DataKeyFixture;
@@ -41,7 +42,7 @@ export function reencryptionSuite(eventStore: 'sqlite' | 'esdb'): void {
         env: { CMK_REENCRYPT_BATCH_SIZE: '100', CMK_JOB_LOCK_MS: '3000', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '500', CMK_KMS_THROTTLE_RETRIES: '10', LOG_FORMAT: 'json' },
       });
       for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
-      keys = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore());
+      keys = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore(), env.postgres?.url);
       runs = await KeyringTestHelper.open(await env.openStore());
       redis = new Redis(env.redis.url);
     }, 120_000);

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
 import { readReencryptionSettings, type ReencryptionSettings } from '@cmk/reencryption';
 import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
+import { readKeyHealthSettings, type KeyHealthSettings } from '@cmk/key-health';
+import { readWebhookSettings, type WebhookSettings } from '@cmk/webhooks';
 
 export interface WorkerConfig extends CommonConfig {
   /** `CMK_RUN_PROJECTIONS`, default `true`: keep the read models (and the data-key index) current. */
@@ -21,6 +23,12 @@ export interface WorkerConfig extends CommonConfig {
   /** `CMK_METRICS_TOKEN`: when set, the worker's `/metrics` requires it as a bearer token. */
   readonly metricsToken: string | undefined;
   readonly reencryption: ReencryptionSettings;
+  /** `CMK_RUN_KEY_HEALTH`, default `true`: schedule and run the key health probes. */
+  readonly runKeyHealth: boolean;
+  readonly keyHealth: KeyHealthSettings;
+  /** `CMK_RUN_WEBHOOKS`, default `true`: dispatch and deliver webhooks. */
+  readonly runWebhooks: boolean;
+  readonly webhooks: WebhookSettings;
 }
 
 /** Reads and validates the worker's configuration once, at start-up. */
@@ -38,6 +46,10 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     httpHost: reader.string('HOST', '127.0.0.1'),
     metricsToken: reader.optional('CMK_METRICS_TOKEN'),
     reencryption: readReencryptionSettings(reader),
+    runKeyHealth: reader.oneOf('CMK_RUN_KEY_HEALTH', 'true', ['true', 'false'] as const) === 'true',
+    keyHealth: readKeyHealthSettings(reader),
+    runWebhooks: reader.oneOf('CMK_RUN_WEBHOOKS', 'true', ['true', 'false'] as const) === 'true',
+    webhooks: readWebhookSettings(reader),
   };
   reader.check();
   return config;

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { createKeyProviders } from '@cmk/key-providers';
+import { createKeyProviders, startOrgKeyRewrapLoop } from '@cmk/key-providers';
+import { startKeyHealthFleet } from '@cmk/key-health';
+import { startWebhookFleet, webhookKeys } from '@cmk/webhooks';
 import { formatPosition, withTimedAppends } from '@cmk/eventstore';
 import { ReadModelQueries, readModelKeys, startProjections } from '@cmk/read-models';
-import { fleetKeys, startReencryptionFleet } from '@cmk/reencryption';
+import { bullConnection, fleetKeys, migrateLegacyPlatformDataKeys, startReencryptionFleet } from '@cmk/reencryption';
 import {
   claimRedisForStore,
   createRootLogger,
@@ -29,6 +31,8 @@ import { WorkerMetrics } from './worker-metrics';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
+const healthLogger = new Logger('key-health');
+const webhookLogger = new Logger('webhooks');
 
 /**
  * The worker process: projections (idempotent, safe beside the api's) and the re-encryption
@@ -76,7 +80,7 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
   }
 
   const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
-  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]), wait('claiming Redis'));
+  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint]), wait('claiming Redis'));
   if (shutdown.stopping) throw new StartupAbortedError();
 
   if (config.runProjections) {
@@ -87,15 +91,40 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
       await projections.stop();
     });
   }
-  if (config.runReencryption) {
-    const providers = await createKeyProviders(config.keyProviders);
-    shutdown.register('key providers', async () => providers.close());
+  const providers = config.runReencryption || config.runKeyHealth || config.runWebhooks ? await createKeyProviders(config.keyProviders) : undefined;
+  if (providers) shutdown.register('key providers', async () => providers.close());
+  if (providers) {
+    const rewrapLoop = startOrgKeyRewrapLoop(providers.orgKeys, config.keyProviders.platformRewrapIntervalMs ?? 10_000, new Logger('platform-key'));
+    // Data keys written before org platform keys: moved under them in the background (idempotent).
+    const platformLog = new Logger('platform-key');
+    const migration = migrateLegacyPlatformDataKeys(store, providers.registry, {
+      onProgress: (p) => {
+        if (p.total > 0) platformLog.log(`migration to org platform keys: ${p.migrated + p.skipped + p.failed}/${p.total} (migrated ${p.migrated}, skipped ${p.skipped}, failed ${p.failed})`);
+      },
+    }).catch((error: unknown) => platformLog.warn(`migration to org platform keys stopped (resumes at the next start): ${error instanceof Error ? error.message : String(error)}`));
+    shutdown.register('platform-key loops', async () => {
+      await rewrapLoop.stop();
+      await Promise.race([migration, new Promise((done) => setTimeout(done, 5_000).unref())]);
+    });
+  }
+  const connection = bullConnection(config.redisUrl, `cmk-signals-${config.workerName}`);
+  const queries = new ReadModelQueries(redis);
+  if (providers && config.runWebhooks) {
+    const webhooks = startWebhookFleet({ store, redis, connection, platform: providers.registry.platformProvider, settings: config.webhooks, logger: webhookLogger, workerName: config.workerName });
+    shutdown.register('webhooks', () => webhooks.close());
+  }
+  if (providers && config.runKeyHealth) {
+    const keyHealth = startKeyHealthFleet({ store, redis, connection, queries, probe: providers.probe, settings: config.keyHealth, logger: healthLogger, workerName: config.workerName });
+    shutdown.register('key health', () => keyHealth.close());
+  }
+  if (providers && config.runReencryption) {
     const fleet = startReencryptionFleet({
       store,
       redis,
       redisUrl: config.redisUrl,
-      queries: new ReadModelQueries(redis),
+      queries,
       providers: providers.registry,
+      platformKeys: providers.orgKeys,
       settings: config.reencryption,
       logger: fleetLogger,
       outages: health,
@@ -109,7 +138,9 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
       return abandonedJobs > 0 ? { clean: false, note: `${abandonedJobs} job(s) abandoned (a dependency is down); they run again once their lock expires` } : undefined;
     });
   }
-  logger.log(`worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${config.runReencryption ? 'on' : 'off'})`);
+  logger.log(
+    `worker ${config.workerName} started (event store: ${describeEventStore(config)}; re-encryption: ${config.runReencryption ? 'on' : 'off'}; key health: ${config.runKeyHealth ? 'on' : 'off'}; webhooks: ${config.runWebhooks ? 'on' : 'off'})`,
+  );
 }
 
 function boot(): void {

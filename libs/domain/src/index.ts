@@ -41,3 +41,18 @@ export * from './datakey/commands';
 export { currentWrapping, type Wrapping, type DataKeyState } from './datakey/state';
 export { dataKeyDecider } from './datakey/decide';
 export * from './datakey/codec';
+
+// Key health (stream keyhealth-<orgId>): declared states of customer keys, from canary probes
+export * from './keyhealth/events';
+export * from './keyhealth/commands';
+export { type KeyHealthState } from './keyhealth/state';
+export { keyHealthDecider } from './keyhealth/decide';
+export * from './keyhealth/codec';
+export * from './keyhealth/assess';
+
+// Webhooks (stream webhooks-<orgId>)
+export * from './webhook/events';
+export * from './webhook/commands';
+export { hookOf, subscribersOf, type WebhookEntry, type WebhooksState } from './webhook/state';
+export { webhooksDecider } from './webhook/decide';
+export * from './webhook/codec';

@@ -3,3 +3,4 @@
 export * from '@cmk/eventstore/port';
 export * from './sqlite';
 export * from './esdb';
+export * from './postgres';

@@ -21,6 +21,17 @@ export interface KeyProvidersConfig {
   readonly aws?: AwsClientOptions;
   readonly sessions?: WebIdentityCredentialOptions;
   readonly throttleRetry?: ThrottleRetryOptions;
+  /**
+   * `CMK_PLATFORM_REWRAP_INTERVAL_MS`, default 10 000: how often the worker rewraps org platform
+   * keys still under an older platform master key version (after `keys rotate-platform`).
+   */
+  readonly platformRewrapIntervalMs?: number;
+  /**
+   * Where org platform keys are kept. A PostgreSQL URL (set from `EVENTSTORE_URL` when the event
+   * store is PostgreSQL): the `cmk_org_platform_keys` table of that database, shared by every
+   * replica. Unset: `org-platform-keys.sqlite` in `dataDir`.
+   */
+  readonly orgKeyStoreUrl?: string;
 }
 
 /**
@@ -49,5 +60,12 @@ export function readKeyProvidersConfig(reader: EnvReader, base: { dataDir: strin
     },
     sessions: { sessionDurationSeconds: reader.int('CMK_KMS_SESSION_SECONDS', 3600, 900, 43_200) },
     throttleRetry: { retries: reader.int('CMK_KMS_THROTTLE_RETRIES', 3, 0, 20) },
+    platformRewrapIntervalMs: reader.int('CMK_PLATFORM_REWRAP_INTERVAL_MS', 10_000, 100, 3_600_000),
+    orgKeyStoreUrl: postgresUrlOrUndefined(reader.optional('EVENTSTORE_URL')),
   };
+}
+
+/** The event store's URL when it is PostgreSQL: org platform keys then live in the same database. */
+export function postgresUrlOrUndefined(eventStoreUrl: string | undefined): string | undefined {
+  return eventStoreUrl !== undefined && /^postgres(ql)?:\/\//.test(eventStoreUrl) ? eventStoreUrl : undefined;
 }

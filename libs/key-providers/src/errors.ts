@@ -15,6 +15,8 @@ export const KMS_ERROR_CODES = {
   KMS_REQUEST_REJECTED: 422,
   /** The provider was asked to act for another organisation than the one it serves. */
   KMS_CONTEXT_MISMATCH: 422,
+  /** The org platform key generation that wrapped the data key was destroyed (crypto-shredding). */
+  PLATFORM_KEY_DESTROYED: 422,
   KMS_THROTTLED: 503,
   KMS_UNAVAILABLE: 503,
   /** The role or key ARN is malformed: a client error caught before any AWS call. */

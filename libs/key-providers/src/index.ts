@@ -9,9 +9,17 @@ export { KmsCalls, type ThrottleRetryOptions, type KmsClientSource } from './aws
 export { CustomerKmsKeys } from './aws/customer-kms-keys';
 export { CustomerKmsKeyProvider } from './aws/customer-kms-provider';
 export { AwsKmsKeyVerifier } from './aws/aws-kms-key-verifier';
+export { KeyHealthProbe, HEALTH_PROBE_PURPOSE, type ProbeTarget } from './aws/key-health-probe';
 export { mapKmsFailure, mapStsFailure, type KmsOperation, type KmsCallSite } from './aws/aws-failures';
 export { KeyProviderRegistry, providerRequestFor, type ProviderRequest } from './registry';
 export { OidcSigningKeyStore, SIGNING_KEY_FILE, SIGNING_ALG, type PublicJwk, type SigningKeyStoreOptions } from './oidc/signing-key-store';
 export { OidcIssuer, type OidcIssuerOptions, type TrustExpectations, type OpenIdConfiguration } from './oidc/oidc-issuer';
-export { readKeyProvidersConfig, type KeyProvidersConfig } from './config';
+export { readKeyProvidersConfig, postgresUrlOrUndefined, type KeyProvidersConfig } from './config';
 export { createKeyProviders, type KeyProviders } from './create-key-providers';
+export type { OrgPlatformKeyStore, OrgKeyRecord, OrgKeyRef, LiveOrgKey, DestroyedOrgKey, NewOrgKey } from './org-platform/org-key-store';
+export { rewrapOrgKeysToCurrentMaster, describeDependents, startOrgKeyRewrapLoop, type MasterKeyDependents, type RewrapLoop } from './org-platform/master-rotation';
+export { SqliteOrgKeyStore, ORG_KEY_FILE } from './org-platform/sqlite-org-key-store';
+export { EsdbOrgKeyStore } from './org-platform/esdb-org-key-store';
+export { OrgPlatformKeys, orgKeyContext, type OrgPlatformKeysOptions } from './org-platform/org-platform-keys';
+export { OrgPlatformKeyProvider, orgPlatformKekRef, generationOfKekRef, isOrgPlatformWrapped } from './org-platform/org-platform-provider';
+export { PostgresOrgKeyStore, type PostgresOrgKeyStoreOptions } from './org-platform/postgres-org-key-store';

@@ -8,6 +8,11 @@ export interface EncryptionContext {
   readonly org: string;
   /** The data key id, or `verification` for the key verifier's round trip. */
   readonly dataKey: string;
+  /**
+   * Set only on calls that protect no data (`health-probe`), so they are told apart in the
+   * customer's CloudTrail and in the emulator's counts. Absent on every data key.
+   */
+  readonly purpose?: string;
 }
 
 /** A fresh data key: the plaintext (caller zeroes it when done) and its wrapped form. */
@@ -51,7 +56,7 @@ export const DATA_KEY_BYTES = 32;
  * EncryptionContext itself, but the local provider needs the same bytes on wrap and unwrap.
  */
 export function canonicalContext(context: EncryptionContext): Record<string, string> {
-  return { dataKey: context.dataKey, org: context.org };
+  return context.purpose === undefined ? { dataKey: context.dataKey, org: context.org } : { dataKey: context.dataKey, org: context.org, purpose: context.purpose };
 }
 
 export function canonicalContextBytes(context: EncryptionContext): Buffer {

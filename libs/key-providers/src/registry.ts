@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 import type { CustomerKmsKeys } from './aws/customer-kms-keys';
 import { kmsError } from './errors';
 import type { KeyEncryptionProvider } from './port';
+import { generationOfKekRef, OrgPlatformKeyProvider } from './org-platform/org-platform-provider';
+import type { OrgPlatformKeys } from './org-platform/org-platform-keys';
 
 /** Which key wrapped (or is to wrap) a data key: as recorded on the key ring and data key events. */
 export interface ProviderRequest {
@@ -38,18 +40,34 @@ export class KeyProviderRegistry {
   constructor(
     private readonly platform: KeyEncryptionProvider,
     private readonly customerKeys: CustomerKmsKeys,
+    /**
+     * Org platform keys (crypto-shredding). When absent, `platform` means the master key itself
+     * (the layout before org keys; kept for tools that read old stores).
+     */
+    readonly orgKeys?: OrgPlatformKeys,
     /** Cached customer providers. Default 10 000. */
     maxCached = 10_000,
   ) {
     this.cache = new LRUCache({ max: maxCached });
   }
 
+  /** The platform master key (it wraps org platform keys, and data keys written before them). */
   get platformProvider(): KeyEncryptionProvider {
     return this.platform;
   }
 
+  /**
+   * Whether a fresh wrap recorded with `kekRef` is still under a key that exists: false once the
+   * org platform key generation it names was destroyed. Issuers check this after appending.
+   */
+  async isWrapLive(orgId: string, kekRef: string): Promise<boolean> {
+    const generation = generationOfKekRef(kekRef);
+    if (generation === undefined || !this.orgKeys) return true;
+    return this.orgKeys.isLive(orgId, generation);
+  }
+
   providerFor(request: ProviderRequest): KeyEncryptionProvider {
-    if (request.wrappedBy === PLATFORM_KEY_ID) return this.platform;
+    if (request.wrappedBy === PLATFORM_KEY_ID) return this.orgKeys ? new OrgPlatformKeyProvider(request.orgId, this.orgKeys) : this.platform;
     const { orgId, roleArn, resolvedKeyArn } = request;
     if (!roleArn || !resolvedKeyArn) {
       throw kmsError('INVALID_KEY_ARN', `Key ${request.wrappedBy} needs a role ARN and a resolved key ARN`, { keyId: request.wrappedBy, orgId });

@@ -7,6 +7,7 @@ import { isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './ru
 import { parseFinalizeJob, type RunRef } from './payloads';
 import type { RunCounters, RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';
+import { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder } from './platform-key-shredding';
 
 export interface FinalizeDependencies {
   readonly store: EventStore;
@@ -14,6 +15,8 @@ export interface FinalizeDependencies {
   readonly progress: RunProgress;
   readonly batches: Queue;
   readonly settings: ReencryptionSettings;
+  /** Org platform keys to destroy when a run leaves nothing under them (crypto-shredding). */
+  readonly platformKeys?: PlatformKeyShredder;
 }
 
 /** Code recorded for keys still under a source after the last round (never silently dropped). */
@@ -34,7 +37,11 @@ export async function runFinalize(deps: FinalizeDependencies, job: Job, token: s
   const data = parseFinalizeJob(job.data);
   for (;;) {
     const keyring = await readKeyring(deps.store, data.orgId);
-    if (!isRunning(keyring, data.reencryptionId)) return { outcome: 'not running' };
+    if (!isRunning(keyring, data.reencryptionId)) {
+      // A finalize re-run after a crash between completing and recording: record what was destroyed.
+      if (keyring.runs[data.reencryptionId] === 'completed') await recordShredding(deps, data.orgId, data.reencryptionId, String(job.id));
+      return { outcome: 'not running' };
+    }
     const head = await deps.store.headPosition();
     const caughtUp = await deps.queries.waitForCheckpoint(head, { timeoutMs: deps.settings.indexWaitMs, intervalMs: 50 });
     if (!caughtUp) throw new Error('The data-key index has not caught up with the event store yet');
@@ -55,10 +62,21 @@ export async function runFinalize(deps: FinalizeDependencies, job: Job, token: s
       await deps.progress.record(data.reencryptionId, leftovers.map((dataKeyId) => ({ dataKeyId, outcome: 'failed', code: INCOMPLETE_CODE })));
     }
     const counters = (await deps.progress.read(data.reencryptionId)) ?? { total: 0, done: 0, failed: 0, failuresByCode: {} };
+    // A failed run keeps the platform key (its data keys may still be under it); its retry shreds.
+    if (counters.failed === 0 && deps.platformKeys) {
+      await destroyPlatformKeyIfUnused({ ...deps, platformKeys: deps.platformKeys, indexWaitMs: deps.settings.indexWaitMs }, keyring, data.orgId);
+    }
     const result = await sendKeyringCommand(deps.store, data.orgId, finishCommand(data.orgId, data.reencryptionId, counters, systemMetadata(data.reencryptionId, String(job.id))));
+    if (counters.failed === 0) await recordShredding(deps, data.orgId, data.reencryptionId, String(job.id));
     await deps.progress.expire(data.reencryptionId, 24 * 3600);
     return { outcome: result.events[0]?.type ?? 'already finished' };
   }
+}
+
+async function recordShredding(deps: FinalizeDependencies, orgId: string, reencryptionId: string, causationId: string): Promise<void> {
+  if (!deps.platformKeys) return;
+  const shredding = { ...deps, platformKeys: deps.platformKeys, indexWaitMs: deps.settings.indexWaitMs };
+  await recordDestroyedPlatformKeys(shredding, orgId, reencryptionId, systemMetadata(reencryptionId, causationId));
 }
 
 async function currentRound(job: Job): Promise<number | undefined> {

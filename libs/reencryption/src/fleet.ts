@@ -9,6 +9,7 @@ import { startDispatcher, type Dispatcher, type FleetLogger, type OutageSink } f
 import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
 import type { ProviderSource } from './rewrap-batch';
+import type { PlatformKeyShredder } from './platform-key-shredding';
 import { KmsRateLimiter } from './kms-rate-limiter';
 import { isLockLoss, LockLossLog } from './lock-losses';
 import { QUEUES } from './names';
@@ -23,6 +24,8 @@ export interface FleetOptions {
   readonly redisUrl: string;
   readonly queries: ReadModelQueries;
   readonly providers: ProviderSource;
+  /** Org platform keys, destroyed when a completed run leaves nothing under them. Omit to never shred. */
+  readonly platformKeys?: PlatformKeyShredder;
   readonly settings: ReencryptionSettings;
   readonly logger: FleetLogger;
   /**
@@ -124,7 +127,7 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
     new Worker(
       QUEUES.finalize,
       counted(async (job, token) => {
-        const result = await runFinalize({ store, queries, progress, batches, settings }, job, token);
+        const result = await runFinalize({ store, queries, progress, batches, settings, platformKeys: options.platformKeys }, job, token);
         // Only the finalize that appended the outcome counts it (a re-run finds it finished).
         if (result.outcome === 'ReencryptionCompleted') metrics.runFinished('completed');
         if (result.outcome === 'ReencryptionFailed') metrics.runFinished('failed');

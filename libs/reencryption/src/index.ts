@@ -12,3 +12,5 @@ export { runFinalize, INCOMPLETE_CODE } from './finalize';
 export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions } from './fleet';
 export { type ProviderSource } from './rewrap-batch';
 export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';
+export { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder, type ShreddingDependencies } from './platform-key-shredding';
+export { migrateLegacyPlatformDataKeys, isLegacyPlatformWrap, PLATFORM_MIGRATION_ID, type PlatformMigrationProgress, type PlatformMigrationOptions } from './platform-migration';

@@ -67,8 +67,13 @@ export interface CommonConfig {
   readonly redisUrl: string;
   /** `CMK_DATA_DIR`, default `./.data`: the embedded event store and local key material. */
   readonly dataDir: string;
-  /** `EVENTSTORE_URL`: when set, EventStoreDB/KurrentDB instead of the embedded SQLite store. */
+  /**
+   * `EVENTSTORE_URL`: when set, EventStoreDB/KurrentDB (`esdb://…`) or PostgreSQL
+   * (`postgres://…`, `postgresql://…`) instead of the embedded SQLite store.
+   */
   readonly eventStoreUrl: string | undefined;
+  /** `CMK_PG_POOL_MAX`, default 10: most pooled PostgreSQL connections per process (plus one for LISTEN). */
+  readonly pgPoolMax: number;
   /** `LOG_LEVEL`: `error`, `warn`, `log` (default), `debug`. */
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** `LOG_FORMAT`: `text` (default; coloured on a terminal) or `json` (one object per line, for log shippers). */
@@ -85,7 +90,8 @@ export function readCommonConfig(reader: EnvReader): CommonConfig {
   return {
     redisUrl: reader.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) ?? 'redis://127.0.0.1:6379',
     dataDir: resolve(reader.string('CMK_DATA_DIR', './.data')),
-    eventStoreUrl: reader.url('EVENTSTORE_URL', undefined, ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:']),
+    eventStoreUrl: reader.url('EVENTSTORE_URL', undefined, ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:', 'postgres:', 'postgresql:']),
+    pgPoolMax: reader.int('CMK_PG_POOL_MAX', 10, 1, 1000),
     logLevel: reader.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     logFormat: reader.oneOf('LOG_FORMAT', 'text', ['text', 'json'] as const),
     shutdownGraceMs: reader.int('CMK_SHUTDOWN_GRACE_MS', 10_000, 500, 600_000),

@@ -22,6 +22,7 @@ export function outageDependency(error: unknown): Dependency | undefined {
   const code = field(error, 'code');
   const name = field(error, 'name');
   const type = field(error, 'type');
+  if (name === 'EventStoreUnavailableError') return 'eventstore';
   if (name === 'SqliteError' && typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return 'eventstore';
   if (typeof type === 'string' && ESDB_OUTAGE_TYPES.has(type)) return 'eventstore';
   // The AWS SDK's network errors (KMS/STS unreachable) carry `$metadata`: not ours to collapse.

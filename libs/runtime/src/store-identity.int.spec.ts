@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteEventStore } from '@cmk/eventstore';
+import { openPostgresEventStore, openSqliteEventStore } from '@cmk/eventstore';
 import Redis from 'ioredis';
-import { RedisServer } from '@cmk/testing';
+import { PostgresTestDatabase, RedisServer } from '@cmk/testing';
 import { storeIdentity } from './store-identity';
 import { claimRedisForStore, RedisOwnedByAnotherStoreError } from './redis-ownership';
 
@@ -26,6 +26,30 @@ describe('storeIdentity', () => {
       expect(await storeIdentity(c)).not.toBe(racing[0]);
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
+
+describe('storeIdentity on PostgreSQL', () => {
+  it('is created once by racing processes, and two databases are two stores that cannot share a Redis', async () => {
+    const [one, two] = await Promise.all([PostgresTestDatabase.create('identity'), PostgresTestDatabase.create('identity')]);
+    const a = await openPostgresEventStore({ url: one.url });
+    const b = await openPostgresEventStore({ url: one.url });
+    const c = await openPostgresEventStore({ url: two.url });
+    const server = await RedisServer.start();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    try {
+      const racing = await Promise.all([storeIdentity(a), storeIdentity(b), storeIdentity(a), storeIdentity(b)]);
+      expect(new Set(racing).size).toBe(1);
+      const other = await storeIdentity(c);
+      expect(other).not.toBe(racing[0]);
+      await claimRedisForStore(redis, server.url, racing[0]);
+      expect(await claimRedisForStore(redis, server.url, other).catch((error: unknown) => error)).toBeInstanceOf(RedisOwnedByAnotherStoreError);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+      await Promise.all([a.close(), b.close(), c.close()]);
+      await Promise.all([one.drop(), two.drop()]);
     }
   });
 });

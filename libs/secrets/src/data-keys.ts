@@ -17,7 +17,9 @@ import { CachedDataKey } from './data-key-cache';
 import { envelopeAad } from './envelope';
 import { dataKeyNotFound, secretsError } from './errors';
 import type { KeyringReader } from './keyring-reader';
+import { blockedByHealth, type NewDataKeyGate } from './new-data-key-gate';
 import { dataKeyIdFor } from './scope';
+import { StrandedKeyGuard } from './stranded-key-guard';
 
 /**
  * Data keys in the event store: issue one for a scope on first use, or unwrap the one a
@@ -29,7 +31,12 @@ export class DataKeyRepository {
     private readonly store: EventStore,
     private readonly providers: KeyProviderRegistry,
     private readonly keyrings: KeyringReader,
-  ) {}
+    private readonly gate?: NewDataKeyGate,
+  ) {
+    this.strandedGuard = new StrandedKeyGuard(store, providers, keyrings);
+  }
+
+  private readonly strandedGuard: StrandedKeyGuard;
 
   /** Unwraps data key `dataKeyId` for `orgId`; `DATA_KEY_NOT_FOUND` when absent or of another org. */
   async load(orgId: string, dataKeyId: string): Promise<CachedDataKey> {
@@ -59,12 +66,22 @@ export class DataKeyRepository {
     };
     try {
       await handleCommand(this.store, dataKeyStream(dataKeyId), dataKeyDecider, dataKeyCodec, command, { maxAttempts: 1 });
-      return new CachedDataKey(orgId, dataKeyId, scope, generated.plaintext, envelopeAad(orgId, dataKeyId, scope));
     } catch (error) {
       generated.plaintext.fill(0);
       const lostRace = error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'DATA_KEY_EXISTS');
       if (!lostRace) throw error;
+      return this.loadWinner(orgId, dataKeyId, scope);
     }
+    try {
+      await this.strandedGuard.settle({ orgId, dataKeyId, wrappedBy: request.wrappedBy, kekRef: generated.kekRef, plaintext: generated.plaintext, metadata });
+    } catch (error) {
+      generated.plaintext.fill(0);
+      throw error;
+    }
+    return new CachedDataKey(orgId, dataKeyId, scope, generated.plaintext, envelopeAad(orgId, dataKeyId, scope));
+  }
+
+  private async loadWinner(orgId: string, dataKeyId: string, scope: string): Promise<CachedDataKey> {
     const winner = await this.read(dataKeyId);
     if (winner.status !== 'issued') throw new Error(`Data key ${dataKeyId} lost a race but its stream is empty`);
     return this.unwrap(this.checkOwner(winner, orgId, scope));
@@ -102,6 +119,8 @@ export class DataKeyRepository {
     if (keyId !== PLATFORM_KEY_ID && !findKey(state, keyId)) {
       throw secretsError('WRAPPING_KEY_UNAVAILABLE', `Default key ${keyId} is not on the key ring`, { keyId });
     }
+    const block = keyId === PLATFORM_KEY_ID ? undefined : await this.gate?.blocked(orgId, keyId);
+    if (block) throw blockedByHealth(keyId, block);
     return providerRequestFor(state, orgId, keyId);
   }
 }

@@ -6,4 +6,5 @@ export { KeyringReader, type KeyringReaderOptions } from './keyring-reader';
 export { DataKeyRepository } from './data-keys';
 export { DEFAULT_SECRETS_LIMITS, type SecretsLimits } from './limits';
 export { SecretsService, type SecretsServiceOptions } from './secrets-service';
+export { blockedByHealth, type NewDataKeyGate } from './new-data-key-gate';
 export { readSecretsConfig } from './config';

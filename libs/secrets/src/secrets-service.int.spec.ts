@@ -129,7 +129,7 @@ describe('SecretsService on SQLite with the local platform key and the KMS emula
     const ciphertexts = await service().encrypt(org, 'env/prod', values, meta());
     expect(await service().decrypt(org, ciphertexts)).toEqual(values);
     const [issued] = await dataKeyEvents(dataKeyIdFor(org, 'env/prod'));
-    expect(issued).toMatchObject({ type: 'DataKeyIssued', data: { orgId: org, scope: 'env/prod', wrappedBy: 'platform', kekRef: 'platform:v1' } });
+    expect(issued).toMatchObject({ type: 'DataKeyIssued', data: { orgId: org, scope: 'env/prod', wrappedBy: 'platform', kekRef: 'platform-org:g1' } });
   });
 
   it('issues exactly one data key when many first uses race, and every racer uses it', async () => {

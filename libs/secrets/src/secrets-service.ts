@@ -7,6 +7,7 @@ import { DataKeyRepository } from './data-keys';
 import { cacheContended, dataKeyNotFound } from './errors';
 import { formatEnvelope, NONCE_BYTES, openValue, parseEnvelope, sealValue } from './envelope';
 import { KeyringReader, type KeyringReaderOptions } from './keyring-reader';
+import type { NewDataKeyGate } from './new-data-key-gate';
 import { checkBatchSize, checkTotal, checkWellFormed, DEFAULT_SECRETS_LIMITS, type SecretsLimits } from './limits';
 import { dataKeyIdFor, validateScope } from './scope';
 
@@ -15,6 +16,8 @@ export interface SecretsServiceOptions {
   readonly keyring?: KeyringReaderOptions;
   /** Defaults: {@link DEFAULT_SECRETS_LIMITS}. */
   readonly limits?: Partial<SecretsLimits>;
+  /** Consulted before a new scope's data key is generated (key health). Default: none. */
+  readonly gate?: NewDataKeyGate;
   /** Times the metadata of data keys issued without caller metadata. Default `() => new Date()`. */
   readonly clock?: () => Date;
 }
@@ -43,7 +46,7 @@ export class SecretsService {
 
   constructor(store: EventStore, providers: KeyProviderRegistry, options: SecretsServiceOptions = {}) {
     this.cache = new DataKeyCache(options.cache);
-    this.dataKeys = new DataKeyRepository(store, providers, new KeyringReader(store, options.keyring));
+    this.dataKeys = new DataKeyRepository(store, providers, new KeyringReader(store, options.keyring), options.gate);
     this.limits = { ...DEFAULT_SECRETS_LIMITS, ...options.limits };
     this.clock = options.clock ?? (() => new Date());
   }

@@ -4,3 +4,5 @@ export * from './redis-server';
 export * from './service-process';
 export * from './http-client';
 export * from './private-redis';
+export * from './postgres-database';
+export * from './tcp-proxy';

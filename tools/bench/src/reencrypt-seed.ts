@@ -1,21 +1,28 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { dataKeyStream, encodeDataKeyEvent } from '@cmk/domain';
-import { openSqliteEventStore, type Position } from '@cmk/eventstore';
-import { LocalPlatformKeyProvider, PlatformMasterKeyring } from '@cmk/key-providers';
+import type { EventStore, Position } from '@cmk/eventstore';
+import { LocalPlatformKeyProvider, ORG_KEY_FILE, OrgPlatformKeyProvider, OrgPlatformKeys, PlatformMasterKeyring, SqliteOrgKeyStore, type OrgPlatformKeyStore } from '@cmk/key-providers';
 
-/** Appends in flight while seeding: the store's group commit shares one fsync among them. */
+/** Appends in flight while seeding: the store's group commit (SQLite or PostgreSQL) shares one fsync among them. */
 const SEED_LANES = 256;
 
 /**
- * Issues `count` platform-wrapped data keys for `orgId` as `DataKeyIssued` events through the
+ * Issues `count` platform-wrapped (org platform key) data keys for `orgId` as `DataKeyIssued` events through the
  * normal port (one stream per data key, `expectedRevision: no_stream`), with many appends in
- * flight so the SQLite group commit batches them; one append at a time is fsync-bound and makes
- * seeding a million keys take far longer than re-encrypting them.
+ * flight so the store's group commit batches them; one append at a time is fsync-bound and makes
+ * seeding a million keys take far longer than re-encrypting them. Closes `store`.
  */
-export async function seedDataKeys(dataDir: string, orgId: string, count: number, onProgress?: (seeded: number) => void): Promise<Position> {
-  const store = await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
-  const platform = new LocalPlatformKeyProvider(await PlatformMasterKeyring.open({ dataDir }));
+export async function seedDataKeys(
+  store: EventStore,
+  dataDir: string,
+  orgId: string,
+  count: number,
+  onProgress?: (seeded: number) => void,
+  orgKeyStore: OrgPlatformKeyStore = SqliteOrgKeyStore.open(join(dataDir, ORG_KEY_FILE)),
+): Promise<Position> {
+  // As the product wraps them today: under the org's platform key (generation 1), itself under the master key.
+  const platform = new OrgPlatformKeyProvider(orgId, new OrgPlatformKeys(orgKeyStore, new LocalPlatformKeyProvider(await PlatformMasterKeyring.open({ dataDir }))));
   const occurredAt = new Date().toISOString();
   let next = 0;
   let seeded = 0;
@@ -40,5 +47,6 @@ export async function seedDataKeys(dataDir: string, orgId: string, count: number
     return await store.headPosition();
   } finally {
     await store.close();
+    await orgKeyStore.close();
   }
 }

@@ -4,26 +4,30 @@
  * (the event's `occurredAt`). Api and workers are the built apps as processes; Redis is
  * private; the emulator runs in this process.
  *
- *   npm run bench:reencrypt -- [--keys 100000] [--workers 1] [--skip-compare] [--skip-quota]
+ *   npm run bench:reencrypt -- [--keys 100000] [--workers 1] [--store sqlite|postgres] [--skip-compare] [--skip-quota]
  *
  * Scenarios: `--workers` worker process(es); 2 workers (comparison); quota-bound (emulator
  * quota 1 000 req/s + 5 ms latency, fleet limiter at 1 000/s). The baseline is a bare SDK
  * Encrypt loop at the fleet's KMS concurrency, in its own process like a worker. Results are
- * merged into bench-results/reencrypt.json under the key count. Profile with
+ * merged into bench-results/reencrypt.json under the key count (`<keys>:<store>` when `--store`
+ * is given; `--store postgres` runs the apps on a PostgreSQL database created for the run and
+ * dropped after it, on `CMK_TEST_POSTGRES_URL` or the local server). Profile with
  * `CMK_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startKmsEmulator, type StatsSnapshot } from '@cmk/kms-emulator';
 import { ReadModelQueries } from '@cmk/read-models';
 import { bullConnection, DEFAULT_REENCRYPTION_SETTINGS, QUEUES } from '@cmk/reencryption';
-import { freePort, HttpClient, RedisServer, ServiceProcess, waitFor } from '@cmk/testing';
+import { freePort, HttpClient, PostgresTestDatabase, RedisServer, ServiceProcess, waitFor } from '@cmk/testing';
+import { openPostgresEventStore, openSqliteEventStore } from '@cmk/eventstore';
+import { PostgresOrgKeyStore } from '@cmk/key-providers';
 import { bareEncryptLoop } from './reencrypt-bare-loop';
 import { seedDataKeys } from './reencrypt-seed';
 
@@ -33,6 +37,8 @@ function arg(name: string, fallback: string): string {
 }
 const KEYS = Number(arg('keys', '100000'));
 const WORKERS = Number(arg('workers', '1'));
+const STORE = arg('store', 'sqlite');
+if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error(`--store must be sqlite or postgres (got ${STORE})`);
 /** The built apps beside this built file (`dist/tools/bench/src` → `dist/apps/...`). */
 const APP = (name: string) => resolve(__dirname, `../../../apps/${name}/src/main.js`);
 const CONCURRENCY = DEFAULT_REENCRYPTION_SETTINGS.workerConcurrency * DEFAULT_REENCRYPTION_SETTINGS.rewrapConcurrency;
@@ -55,6 +61,8 @@ interface ScenarioResult {
   /** Requests the emulator accepted (not throttled, not refused). */
   kmsAcceptedPerSecond: number;
   throttled: number;
+  /** KMS/STS requests per data key moved (the first-key run: one Encrypt each, plus STS). */
+  kmsCallsPerDataKey: number;
 }
 
 const peakRssMb = (pid: number | undefined) => {
@@ -73,10 +81,12 @@ async function main(): Promise<void> {
   const redis = await RedisServer.start({ appendOnly: false });
   const kms = await startKmsEmulator();
   const dataDir = mkdtempSync(join(tmpdir(), 'cmk-bench-'));
+  const postgres = STORE === 'postgres' ? await PostgresTestDatabase.create('reencrypt') : undefined;
+  const openStore = () => (postgres ? openPostgresEventStore({ url: postgres.url }) : openSqliteEventStore({ path: join(dataDir, 'events.sqlite') }));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
-  const env = { PORT: String(port), PUBLIC_URL: baseUrl, REDIS_URL: redis.url, CMK_DATA_DIR: dataDir, AWS_ENDPOINT_URL_KMS: kms.url, AWS_ENDPOINT_URL_STS: kms.url, AWS_REGION: kms.region, LOG_LEVEL: 'warn' };
+  const env = { PORT: String(port), PUBLIC_URL: baseUrl, REDIS_URL: redis.url, CMK_DATA_DIR: dataDir, AWS_ENDPOINT_URL_KMS: kms.url, AWS_ENDPOINT_URL_STS: kms.url, AWS_REGION: kms.region, LOG_LEVEL: 'warn', ...(postgres ? { EVENTSTORE_URL: postgres.url } : {}) };
   const api = await ServiceProcess.start({ name: 'api', script: APP('api'), env: { ...env, CMK_OPERATOR_TOKEN: operatorToken }, readyUrl: `${baseUrl}/readyz` });
   const operator = new HttpClient(baseUrl, operatorToken);
   const batches = new Queue(QUEUES.batch, { connection: bullConnection(redis.url, 'bench') });
@@ -89,7 +99,7 @@ async function main(): Promise<void> {
     await operator.post('/api/admin/orgs', { login: org, edition: 'enterprise' });
     const admin = new HttpClient(baseUrl, (await operator.post<{ token: string }>(`/api/admin/orgs/${org}/tokens`, { user: 'bench', role: 'admin' })).body.token);
     const seedStart = performance.now();
-    const head = await seedDataKeys(dataDir, org, KEYS, (n) => process.stdout.write(`[${name}] seeded ${n}\n`));
+    const head = await seedDataKeys(await openStore(), dataDir, org, KEYS, (n) => process.stdout.write(`[${name}] seeded ${n}\n`), postgres ? await PostgresOrgKeyStore.open({ url: postgres.url }) : undefined);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     process.stdout.write(`[${name}] seeded ${KEYS} data keys in ${seedSeconds.toFixed(1)} s\n`);
     const procs = [];
@@ -136,6 +146,7 @@ async function main(): Promise<void> {
       kmsRequestsPerSecond: Math.round((statsAfter.calls - statsBefore.calls) / seconds),
       kmsAcceptedPerSecond: Math.round(accepted(statsBefore, statsAfter) / seconds),
       throttled: statsAfter.throttled - statsBefore.throttled,
+      kmsCallsPerDataKey: Number(((statsAfter.calls - statsBefore.calls) / Math.max(1, banner.done)).toFixed(3)),
     };
     process.stdout.write(`[${name}] ${JSON.stringify(result)}\n`);
     for (const p of procs) await p.stop();
@@ -168,14 +179,15 @@ async function main(): Promise<void> {
   mkdirSync('bench-results', { recursive: true });
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { runs?: Record<string, unknown> }) : {};
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
-  const run = { measuredAt: new Date().toISOString(), command: `npm run bench:reencrypt -- ${process.argv.slice(2).join(' ')}`.trim(), concurrency: CONCURRENCY, bareEncryptPerSecond: Math.round(bare), bareEncryptRuns: [Math.round(bareBefore), Math.round(bareAfter)], results, quotaFraction };
-  writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [String(KEYS)]: run } }, null, 2)}\n`);
+  const run = { measuredAt: new Date().toISOString(), store: STORE, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), command: `npm run bench:reencrypt -- ${process.argv.slice(2).join(' ')}`.trim(), concurrency: CONCURRENCY, bareEncryptPerSecond: Math.round(bare), bareEncryptRuns: [Math.round(bareBefore), Math.round(bareAfter)], results, quotaFraction };
+  writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [process.argv.includes('--store') ? `${KEYS}:${STORE}` : String(KEYS)]: run } }, null, 2)}\n`);
   await batches.close();
   queryRedis.disconnect();
   await api.stop();
   await kms.close();
   await redis.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  await postgres?.drop();
 }
 
 main().catch((error: unknown) => {

@@ -37,6 +37,8 @@ export interface EsdbEmulator {
   setLatency(ms: number): void;
   /** Clears pending injected failures and latency. */
   resetFaults(): void;
+  /** Runs a scavenge: events of hard-deleted (tombstoned) streams leave the log; returns how many. */
+  scavenge(): number;
   /**
    * An outage: drops every subscription with UNAVAILABLE and stops listening, keeping the log,
    * so clients see connection refusals until `restart()`.
@@ -94,6 +96,7 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
     failNextCalls: (count, code) => faults.failNextCalls(count, code),
     setLatency: (ms) => faults.setLatency(ms),
     resetFaults: () => faults.reset(),
+    scavenge: () => log.scavenge(),
     stop: async () => {
       if (!running) return;
       running = false;

@@ -43,6 +43,7 @@ export class InMemoryLog {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly listeners = new Set<() => void>();
+  private readonly tombstoned = new Set<string>();
   private nextPosition = 0n;
 
   get length(): number {
@@ -73,6 +74,42 @@ export class InMemoryLog {
   onAppend(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Whether the stream was hard-deleted (reads and appends answer "stream deleted"). */
+  isTombstoned(streamName: string): boolean {
+    return this.tombstoned.has(streamName);
+  }
+
+  /**
+   * Hard-deletes a stream, like the server's Tombstone: the name can never be used again, but its
+   * events stay in the log (and in `$all`) until {@link scavenge}, as on a real server.
+   */
+  tombstone(streamName: string, expected: ExpectedState): AppendOutcome {
+    const existing = this.streams.get(streamName) ?? [];
+    const current = existing.length === 0 ? undefined : BigInt(existing.length - 1);
+    if (!this.accepts(expected, current)) return { kind: 'wrong_expected_version', currentRevision: current };
+    this.tombstoned.add(streamName);
+    const position = this.nextPosition;
+    this.nextPosition += RECORD_OVERHEAD;
+    return { kind: 'success', currentRevision: current ?? -1n, position };
+  }
+
+  /**
+   * What a scavenge does to hard-deleted streams: their events leave the log for good. Their
+   * slots in `$all` become empty `$scavenged` records (so positions and indexes held by readers
+   * stay valid); returns how many events were removed.
+   */
+  scavenge(): number {
+    let removed = 0;
+    for (let i = 0; i < this.all.length; i++) {
+      const event = this.all[i];
+      if (!this.tombstoned.has(event.streamName)) continue;
+      this.all[i] = { ...event, streamName: '$scavenged', type: '$scavenged', data: new Uint8Array(0), customMetadata: new Uint8Array(0) };
+      removed += 1;
+    }
+    for (const name of this.tombstoned) this.streams.delete(name);
+    return removed;
   }
 
   append(streamName: string, expected: ExpectedState, proposed: readonly ProposedEvent[]): AppendOutcome {

@@ -1,5 +1,6 @@
-import { status, type sendUnaryData, type ServerReadableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { ReadReq, type AppendReq, type AppendResp } from '@eventstore/db-client/generated/streams_pb';
+import { Metadata, status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ReadReq, TombstoneResp, type AppendReq, type AppendResp, type TombstoneReq } from '@eventstore/db-client/generated/streams_pb';
+import { AllStreamPosition } from '@eventstore/db-client/generated/shared_pb';
 import type { Faults } from './faults';
 import type { InMemoryLog, ProposedEvent, StoredEvent } from './log';
 import {
@@ -20,9 +21,18 @@ function statusError(code: status, details: string): Error & { code: status; det
   return Object.assign(new Error(details), { code, details });
 }
 
+/** The server's "stream deleted" answer: the client reads `exception` and `stream-name` from the metadata. */
+function streamDeletedError(streamName: string) {
+  const metadata = new Metadata();
+  metadata.set('exception', 'stream-deleted');
+  metadata.set('stream-name', streamName);
+  return Object.assign(statusError(status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`), { metadata });
+}
+
 /**
  * The `event_store.client.streams.Streams` methods the official client needs: Append and Read.
- * Delete, Tombstone and BatchAppend are left out, so grpc-js answers UNIMPLEMENTED for them.
+ * Tombstone (hard delete; see `InMemoryLog.scavenge`) is served too. Delete (soft) and
+ * BatchAppend are left out, so grpc-js answers UNIMPLEMENTED for them.
  */
 export function streamsService(log: InMemoryLog, subscriptions: Subscriptions, faults: Faults): UntypedServiceImplementation {
   async function admit(): Promise<status | undefined> {
@@ -55,7 +65,9 @@ export function streamsService(log: InMemoryLog, subscriptions: Subscriptions, f
         if (!options) return fail(status.INVALID_ARGUMENT, 'Append without options');
         try {
           const expected = expectedStateOf(options);
-          const outcome = log.append(streamNameOf(options.getStreamIdentifier()), expected, proposed);
+          const name = streamNameOf(options.getStreamIdentifier());
+          if (log.isTombstoned(name)) return callback(streamDeletedError(name));
+          const outcome = log.append(name, expected, proposed);
           callback(null, appendResponse(outcome, expected));
         } catch (error) {
           fail(status.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error));
@@ -85,6 +97,10 @@ export function streamsService(log: InMemoryLog, subscriptions: Subscriptions, f
     const streamOptions = options.getStream();
     if (streamOptions) {
       const streamName = streamNameOf(streamOptions.getStreamIdentifier());
+      if (log.isTombstoned(streamName)) {
+        call.emit('error', streamDeletedError(streamName));
+        return;
+      }
       const stream = log.stream(streamName);
       if (!stream) {
         await writeRespectingBackpressure(call, streamNotFoundResponse(streamName));
@@ -109,7 +125,24 @@ export function streamsService(log: InMemoryLog, subscriptions: Subscriptions, f
     void read(call).catch((error: unknown) =>
       call.emit('error', statusError(status.INVALID_ARGUMENT, error instanceof Error ? error.message : String(error))),
     );
-  return { append, read: safeRead };
+  function tombstone(call: ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: sendUnaryData<TombstoneResp>): void {
+    void admit().then((failure) => {
+      if (failure !== undefined) return callback(statusError(failure, 'Injected failure (esdb-emulator)'));
+      const options = call.request.getOptions();
+      if (!options) return callback(statusError(status.INVALID_ARGUMENT, 'Tombstone without options'));
+      const name = streamNameOf(options.getStreamIdentifier());
+      if (log.isTombstoned(name)) return callback(streamDeletedError(name));
+      // TombstoneReq.Options carries the same expected-revision oneof (same case numbers) as AppendReq.Options.
+      const outcome = log.tombstone(name, expectedStateOf(options as unknown as AppendReq.Options));
+      if (outcome.kind !== 'success') return callback(statusError(status.FAILED_PRECONDITION, 'Wrong expected version'));
+      const position = new AllStreamPosition();
+      position.setCommitPosition(outcome.position.toString());
+      position.setPreparePosition(outcome.position.toString());
+      callback(null, new TombstoneResp().setPosition(position));
+    });
+  }
+
+  return { append, read: safeRead, tombstone };
 }
 
 function* streamEvents(stream: readonly StoredEvent[], options: ReadReq.Options.StreamOptions, backwards: boolean): Iterable<StoredEvent> {

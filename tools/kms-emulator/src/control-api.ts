@@ -1,4 +1,4 @@
-import type { EmulatorState } from './emulator-state';
+import type { EmulatorState, StsOutage } from './emulator-state';
 import { ControlError, type KmsErrorName } from './errors';
 import type { KeyState } from './key-store';
 import type { RoleDefinition } from './roles';
@@ -48,6 +48,10 @@ export function handleControl(state: EmulatorState, method: string, path: string
       const perSecond = json(body).perSecond;
       state.setQuota(perSecond === null ? undefined : optionalNumber(perSecond));
       return ok({ perSecond: state.quota.current ?? null });
+    }
+    case 'POST /_emulator/sts-outage': {
+      const outage = json(body).outage;
+      return ok(state.setStsOutage(outage === null ? undefined : (optional(outage) as StsOutage | undefined)));
     }
     case 'POST /_emulator/latency': {
       state.setLatency(optionalNumber(json(body).latencyMs) ?? 0);

@@ -9,6 +9,14 @@ import { RoleRegistry, type RoleDefinition } from './roles';
 import type { StsContext } from './sts-handler';
 import { Stats, type StatsSnapshot } from './stats';
 
+/**
+ * STS failing for reasons that are not the customer's decision: `unavailable` answers
+ * InternalFailure (HTTP 500, what an STS outage looks like to the SDK), `idp-unreachable` answers
+ * IDPCommunicationError (STS could not fetch our issuer's keys).
+ */
+export type StsOutage = 'unavailable' | 'idp-unreachable';
+export const STS_OUTAGES: readonly StsOutage[] = ['unavailable', 'idp-unreachable'];
+
 export interface HealthReport {
   readonly status: 'ok';
   readonly accountId: string;
@@ -31,6 +39,8 @@ export class EmulatorState {
   readonly quota: RequestQuota;
   readonly stats = new Stats();
   latencyMs: number;
+  /** While set, every STS call fails this way (see {@link setStsOutage}). */
+  stsOutage: StsOutage | undefined;
   private readonly sts: StsContext;
 
   constructor(readonly options: ResolvedOptions) {
@@ -94,6 +104,13 @@ export class EmulatorState {
   setLatency(latencyMs: number): void {
     if (!(typeof latencyMs === 'number' && latencyMs >= 0)) throw new ControlError('INVALID_LATENCY', 'latencyMs must be a non-negative number');
     this.latencyMs = latencyMs;
+  }
+
+  /** Makes every STS call fail with `outage` until called again with `undefined`. */
+  setStsOutage(outage: StsOutage | undefined): { outage: StsOutage | null } {
+    if (outage !== undefined && !STS_OUTAGES.includes(outage)) throw new ControlError('INVALID_OUTAGE', `outage must be one of ${STS_OUTAGES.join(', ')} or null`);
+    this.stsOutage = outage;
+    return { outage: outage ?? null };
   }
 
   health(): HealthReport {

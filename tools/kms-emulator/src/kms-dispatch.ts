@@ -33,6 +33,8 @@ export function handleKms(state: EmulatorState, request: KmsRequest): object | P
     const input = parseKmsInput(request.body);
     const keyArn = targetKeyArn(input, state.store);
     state.stats.recordCall(request.operation, keyArn, principal.kind === 'admin' ? 'admin' : principal.roleArn);
+    const purpose = contextPurpose(input);
+    if (purpose !== undefined) state.stats.recordPurpose(purpose, request.operation, keyArn);
     if (!state.quota.tryTake(state.options.accountId)) throw new KmsError('ThrottlingException', 'Rate exceeded');
     const fault = state.faults.apply(request.operation, keyArn);
     const latencyMs = state.latencyMs + (fault?.latencyMs ?? 0);
@@ -47,6 +49,13 @@ export function handleKms(state: EmulatorState, request: KmsRequest): object | P
   } catch (error) {
     throw recorded(state, request.operation, error);
   }
+}
+
+function contextPurpose(input: Readonly<Record<string, unknown>>): string | undefined {
+  const context = input.EncryptionContext;
+  if (typeof context !== 'object' || context === null) return undefined;
+  const purpose = (context as Record<string, unknown>).purpose;
+  return typeof purpose === 'string' ? purpose : undefined;
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { EmulatorState, type HealthReport } from './emulator-state';
+import { EmulatorState, type HealthReport, type StsOutage } from './emulator-state';
 import type { Fault, FaultSpec } from './faults';
 import type { CreatedKey, KeyState } from './key-store';
 import { resolveOptions, type AdminCredentials, type KmsEmulatorOptions } from './options';
@@ -25,6 +25,8 @@ export interface KmsEmulator {
   /** Requests per second per account; `undefined` switches the quota off. */
   setQuota(perSecond: number | undefined): void;
   setLatency(latencyMs: number): void;
+  /** Every STS call fails (`unavailable`: HTTP 500; `idp-unreachable`: IDPCommunicationError) until set back to `undefined`. */
+  setStsOutage(outage: StsOutage | undefined): void;
   health(): HealthReport;
   /** Stops listening and drops idle keep-alive connections. */
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     resetStats: () => state.resetStats(),
     setQuota: (perSecond) => state.setQuota(perSecond),
     setLatency: (latencyMs) => state.setLatency(latencyMs),
+    setStsOutage: (outage) => void state.setStsOutage(outage),
     health: () => state.health(),
     close: () =>
       new Promise<void>((resolve, reject) => {

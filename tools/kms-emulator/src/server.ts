@@ -80,6 +80,8 @@ async function sts(state: EmulatorState, body: Buffer, res: ServerResponse): Pro
   const action = stsAction(form);
   state.stats.recordCall(action, undefined, 'anonymous');
   try {
+    if (state.stsOutage === 'unavailable') throw new StsError('InternalFailure', 'Injected outage: STS is unavailable.');
+    if (state.stsOutage === 'idp-unreachable') throw new StsError('IDPCommunicationError', 'Injected outage: the identity provider could not be reached.');
     const xml = await handleSts(form, requestId, state.stsContext());
     sendXml(res, 200, xml, requestId);
   } catch (error) {

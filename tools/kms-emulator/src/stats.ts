@@ -12,6 +12,11 @@ export interface StatsSnapshot {
   readonly throttledByOperation: Readonly<Record<string, number>>;
   /** Error answers by exception name or STS error code. */
   readonly errors: Readonly<Record<string, number>>;
+  /**
+   * KMS calls whose EncryptionContext carries a `purpose` entry (e.g. `health-probe`), by purpose,
+   * then by `<operation> <keyArn>`: lets a test count one kind of call without counting data keys.
+   */
+  readonly byPurpose: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export class Stats {
@@ -22,12 +27,19 @@ export class Stats {
   private byRole = new Map<string, number>();
   private throttledByOperation = new Map<string, number>();
   private errors = new Map<string, number>();
+  private byPurpose = new Map<string, Map<string, number>>();
 
   recordCall(operation: string, keyArn: string | undefined, caller: string): void {
     this.calls += 1;
     bump(this.byOperation, operation);
     if (keyArn !== undefined) bump(this.byKeyArn, keyArn);
     bump(this.byRole, caller);
+  }
+
+  recordPurpose(purpose: string, operation: string, keyArn: string | undefined): void {
+    let counts = this.byPurpose.get(purpose);
+    if (!counts) this.byPurpose.set(purpose, (counts = new Map()));
+    bump(counts, `${operation} ${keyArn ?? '-'}`);
   }
 
   recordError(operation: string, errorName: string): void {
@@ -46,12 +58,14 @@ export class Stats {
       throttled: this.throttled,
       throttledByOperation: Object.fromEntries(this.throttledByOperation),
       errors: Object.fromEntries(this.errors),
+      byPurpose: Object.fromEntries([...this.byPurpose].map(([purpose, counts]) => [purpose, Object.fromEntries(counts)])),
     };
   }
 
   reset(): void {
     this.calls = 0;
     this.throttled = 0;
+    this.byPurpose.clear();
     for (const map of [this.byOperation, this.byKeyArn, this.byRole, this.throttledByOperation, this.errors]) map.clear();
   }
 }

@@ -167,4 +167,18 @@ describe('STS AssumeRoleWithWebIdentity through the real @aws-sdk/client-sts', (
     const error = await rejection(assume(token, `arn:aws:iam::${ACCOUNT}:role/dead`));
     expect(error).toBeInstanceOf(IDPCommunicationErrorException);
   });
+
+  it('fails every STS call while an outage is set over the control API, and recovers when cleared', async () => {
+    const control = (outage: string | null) =>
+      fetch(`${emulator.url}/_emulator/sts-outage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outage }) });
+    const token = () => issuer.sign({ aud: AUDIENCE, sub: SUBJECT });
+    expect((await control('unavailable')).status).toBe(200);
+    const down = await rejection(assume(token()));
+    expect([down.name, down.$metadata.httpStatusCode]).toEqual(['InternalFailure', 500]);
+    await control('idp-unreachable');
+    expect(await rejection(assume(token()))).toBeInstanceOf(IDPCommunicationErrorException);
+    expect((await control('sideways')).status).toBe(400);
+    await control(null);
+    await expect(assume(token())).resolves.toMatchObject({ AccessKeyId: expect.any(String) });
+  });
 });

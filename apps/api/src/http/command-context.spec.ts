@@ -1,6 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import type { AuthenticatedRequest } from '../auth/principal';
 import { commandContextOf, requestIdOf } from './command-context';
+import { EventStoreUnavailableError } from '@cmk/eventstore';
 import { ErrorFilter } from './error.filter';
 
 const request = (headers: Record<string, string>) => ({ headers, method: 'POST', path: '/x' }) as unknown as AuthenticatedRequest;
@@ -30,5 +31,18 @@ describe('request ids', () => {
     (filter as unknown as { logger: { error: () => void } }).logger = { error: () => undefined };
     filter.catch(new Error('boom at /work/secret/path.js:1'), host);
     expect(sent).toEqual({ error: { code: 'INTERNAL', message: 'Something went wrong on our side', details: { requestId: id } } });
+  });
+
+  it('answers an event store outage with 503 EVENT_STORE_UNAVAILABLE, not a conflict and not a 500', () => {
+    const req = request({ 'x-request-id': 'req-outage' });
+    let status = 0;
+    let sent: unknown;
+    const response = { headersSent: false, status: (code: number) => ((status = code), response), type: () => response, json: (body: unknown) => (sent = body) };
+    const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => response }) } as unknown as ArgumentsHost;
+    const filter = new ErrorFilter();
+    (filter as unknown as { logger: { warn: () => void } }).logger = { warn: () => undefined };
+    filter.catch(new EventStoreUnavailableError('PostgreSQL event store unavailable: appending to x failed 5 times (ECONNREFUSED)'), host);
+    expect(status).toBe(503);
+    expect(sent).toEqual({ error: { code: 'EVENT_STORE_UNAVAILABLE', message: 'The event store is unavailable; retry with the same Idempotency-Key', details: { requestId: 'req-outage' } } });
   });
 });

@@ -2,7 +2,7 @@ import { Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, typ
 import type { Request, Response } from 'express';
 import { ApplicationError } from '@cmk/application';
 import { DomainError, httpStatusOf } from '@cmk/domain';
-import { ConcurrencyError } from '@cmk/eventstore';
+import { ConcurrencyError, EventStoreUnavailableError } from '@cmk/eventstore';
 import { outageDependency, type DependencyHealth } from '@cmk/runtime';
 import { DEPENDENCY_HEALTH } from '../tokens';
 import { errorBody, type ErrorBody } from './error-body';
@@ -62,6 +62,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof ApplicationError) return { status: exception.httpStatus, body: errorBody(exception.code, exception.message, exception.details) };
     if (exception instanceof ConcurrencyError) {
       return { status: 409, body: errorBody('CONCURRENT_CHANGE', 'Another change to the same resource won the race; read it again and retry') };
+    }
+    if (exception instanceof EventStoreUnavailableError) {
+      if (!this.health?.noticed(exception, `${request.method} ${request.path}`)) this.logger.warn(`${exception.message} on ${request.method} ${request.path} (request ${requestIdOf(request)})`);
+      return { status: 503, body: errorBody('EVENT_STORE_UNAVAILABLE', 'The event store is unavailable; retry with the same Idempotency-Key', { requestId: requestIdOf(request) }) };
     }
     if (exception instanceof HttpException) {
       const parsed = bodyParserError(exception.cause);

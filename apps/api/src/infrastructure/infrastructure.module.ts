@@ -16,6 +16,7 @@ import {
   type DependencyProbes,
   type GracefulShutdown,
 } from '@cmk/runtime';
+import { webhookKeys } from '@cmk/webhooks';
 import type { ApiConfig } from '../config';
 import type { ApiMetrics } from '../ops/api-metrics';
 import { API_CONFIG, API_METRICS, DEPENDENCY_HEALTH, PROJECTIONS, REDIS, SHUTDOWN } from '../tokens';
@@ -51,7 +52,7 @@ const projectionLogger = new Logger('projections');
         shutdown.register('redis', async () => redis.disconnect());
         const wait = (what: string) => ({ health, stopping: () => shutdown.stopping, what });
         const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
-        await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint]), wait('claiming Redis'));
+        await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint]), wait('claiming Redis'));
         return redis;
       },
     },

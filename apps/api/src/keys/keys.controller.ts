@@ -1,5 +1,5 @@
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@cmk/domain';
 import { ReadModelQueries, type KeyView } from '@cmk/read-models';
@@ -11,6 +11,10 @@ import { LiveReencryptionService } from '../reencryption';
 import { KeyringHistory } from './history';
 import { AddedKeyDto, DefaultKeyDto, HistoryPageDto, KeyListDto, ReencryptionDto, ReencryptionStartedDto } from './responses';
 import { ApiErrors, BODY_ERRORS, COMMAND_ERRORS, KMS_ERRORS, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
+import { HealthStore } from '@cmk/key-health';
+import type { ApiConfig } from '../config';
+import { API_CONFIG } from '../tokens';
+import { newDataKeysStatus, presentHealth } from '../key-health/health-view';
 
 /** The public shape of a key (the read model minus internal fields). */
 function present(key: KeyView) {
@@ -32,14 +36,17 @@ export class KeysController {
     private readonly queries: ReadModelQueries,
     private readonly live: LiveReencryptionService,
     private readonly history: KeyringHistory,
+    private readonly health: HealthStore,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   @ApiOperation({ summary: 'List the key ring', description: 'Keys with what each row action would accept now, the default key and the current or last re-encryption run.' })
   @ApiOkResponse({ type: KeyListDto })
   @Get()
   async list(@Param('org') org: string) {
-    const doc = await this.queries.getKeyList(org);
-    return { keys: doc.keys.map(present), defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption };
+    const [doc, records] = await Promise.all([this.queries.getKeyList(org), this.health.list(org)]);
+    const keys = doc.keys.map((key) => ({ ...present(key), health: presentHealth(records[key.id], this.config.keyHealth.confirmations) }));
+    return { keys, defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption, newDataKeys: newDataKeysStatus(doc, records) };
   }
 
   @ApiOperation({ summary: 'Add a customer managed key', description: 'Verified first with STS AssumeRoleWithWebIdentity, GenerateDataKey and Decrypt. The first key becomes the default and starts a re-encryption.' })

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { KeyHealthDto, NewDataKeysDto } from '../key-health/responses';
 
 /**
  * Response shapes of the key routes, for the OpenAPI document (and so the generated client).
@@ -41,6 +42,9 @@ export class KeyDto {
 
   @ApiProperty({ format: 'date-time' })
   addedAt!: string;
+
+  @ApiProperty({ type: KeyHealthDto, nullable: true, required: false, description: 'In the key list: the key health (null before the first probe)' })
+  health?: KeyHealthDto | null;
 }
 
 export class ReencryptionDto {
@@ -96,6 +100,9 @@ export class KeyListDto {
 
   @ApiProperty({ type: ReencryptionDto, nullable: true, description: 'The current or last run; null before the first' })
   reencryption!: ReencryptionDto | null;
+
+  @ApiProperty({ type: NewDataKeysDto, description: 'Whether a new scope can get a data key now, and if not why' })
+  newDataKeys!: NewDataKeysDto;
 }
 
 export class AddedKeyDto {

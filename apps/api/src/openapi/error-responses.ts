@@ -1,6 +1,8 @@
 import { ERROR_CODES } from '@cmk/domain';
 import { KMS_ERROR_CODES } from '@cmk/key-providers';
 import { SECRETS_ERROR_CODES } from '@cmk/secrets';
+import { KEY_HEALTH_ERROR_CODES } from '@cmk/key-health';
+import { WEBHOOK_ERROR_CODES } from '@cmk/webhooks';
 
 /**
  * Codes the HTTP layer itself answers (guards, body parsing, the command path), beside the
@@ -16,9 +18,15 @@ const HTTP_LAYER_CODES = {
   INVALID_TICKET: 401,
 } as const;
 
-export const ALL_ERROR_CODES: Readonly<Record<string, number>> = { ...ERROR_CODES, ...KMS_ERROR_CODES, ...SECRETS_ERROR_CODES, ...HTTP_LAYER_CODES };
+export const ALL_ERROR_CODES: Readonly<Record<string, number>> = { ...ERROR_CODES, ...KMS_ERROR_CODES, ...SECRETS_ERROR_CODES, ...HTTP_LAYER_CODES, ...KEY_HEALTH_ERROR_CODES, ...WEBHOOK_ERROR_CODES };
 
-export type DocumentedErrorCode = keyof typeof ERROR_CODES | keyof typeof KMS_ERROR_CODES | keyof typeof SECRETS_ERROR_CODES | keyof typeof HTTP_LAYER_CODES;
+export type DocumentedErrorCode =
+  | keyof typeof ERROR_CODES
+  | keyof typeof KMS_ERROR_CODES
+  | keyof typeof SECRETS_ERROR_CODES
+  | keyof typeof HTTP_LAYER_CODES
+  | keyof typeof KEY_HEALTH_ERROR_CODES
+  | keyof typeof WEBHOOK_ERROR_CODES;
 
 /** What every org route can answer before its handler runs (authentication, org, role). */
 export const ORG_ROUTE_ERRORS: readonly DocumentedErrorCode[] = ['UNAUTHENTICATED', 'ROLE_REQUIRED', 'ORG_NOT_FOUND'];
@@ -38,6 +46,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Payload too large',
   415: 'Unsupported body encoding',
   422: 'Refused (KMS verification or idempotency key reuse)',
+  429: 'Too soon: try again shortly',
   503: 'KMS unavailable or throttled after retries',
 };
 

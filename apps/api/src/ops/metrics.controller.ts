@@ -7,6 +7,8 @@ import { ApplicationError } from '@cmk/application';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
 import { ReadModelQueries } from '@cmk/read-models';
 import { registerFleetCollectors } from '@cmk/reencryption';
+import { HealthStore, renderHealthMetrics } from '@cmk/key-health';
+import { renderWebhookMetrics } from '@cmk/webhooks';
 import type { DependencyHealth } from '@cmk/runtime';
 import type { ApiConfig } from '../config';
 import { API_CONFIG, API_METRICS, DEPENDENCY_HEALTH, OPS_OPTIONS, OPS_QUEUES, REDIS } from '../tokens';
@@ -37,23 +39,24 @@ export class MetricsController {
     @Inject(OPS_OPTIONS) private readonly options: OpsModuleOptions,
     @Inject(OPS_QUEUES) queues: OpsQueues,
     @Inject(EVENT_STORE) store: EventStore,
-    @Inject(REDIS) redis: Redis,
-    @Inject(DEPENDENCY_HEALTH) health: DependencyHealth,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(DEPENDENCY_HEALTH) private readonly dependencies: DependencyHealth,
     queries: ReadModelQueries,
+    private readonly health: HealthStore,
   ) {
     // During an outage the collectors that read Redis or the store are skipped (their series are
     // absent, the fleet's keep their last counts): a scrape must still answer, since
     // `cmk_dependency_up` 0 is what pages someone.
     this.registry = metrics.registry;
-    registerFleetCollectors(this.registry, redis, () => health.isUp('redis'));
+    registerFleetCollectors(this.registry, redis, () => dependencies.isUp('redis'));
     new Gauge({
       name: 'cmk_queue_jobs',
-      help: 'Jobs per re-encryption queue and state.',
+      help: 'Jobs per worker queue (re-encryption, key health, webhooks) and state.',
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
         this.reset();
-        if (!health.isUp('redis')) return;
+        if (!dependencies.isUp('redis')) return;
         for (const queue of queues.all) {
           const counts = await queue.getJobCounts(...JOB_STATES);
           for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
@@ -66,7 +69,7 @@ export class MetricsController {
       registers: [this.registry],
       async collect() {
         this.reset();
-        if (!health.isUp('redis') || !health.isUp('eventstore')) return;
+        if (!dependencies.isUp('redis') || !dependencies.isUp('eventstore')) return;
         const [head, checkpoint] = await Promise.all([store.headPosition(), queries.checkpoint()]);
         this.set(Number(head.commit - (checkpoint?.commit ?? -1n)));
       },
@@ -86,7 +89,10 @@ export class MetricsController {
     if (!matchesAny(bearer, [this.config.operatorToken, this.options.metricsToken])) {
       throw new ApplicationError('UNAUTHENTICATED', 401, 'The operator or metrics token is required');
     }
-    // The default registry holds cmk_dependency_up and cmk_dependency_outages_total (DependencyHealth).
-    return [await this.registry.metrics(), await register.metrics()].join('\n');
+    // Key health and webhook figures are rendered from their Redis records on scrape (skipped while
+    // Redis is down); the default registry holds cmk_dependency_up and cmk_dependency_outages_total.
+    const fromRedis = this.dependencies.isUp('redis') ? [renderHealthMetrics(this.redis, this.health), renderWebhookMetrics(this.redis)] : [];
+    const parts = await Promise.all([this.registry.metrics(), register.metrics(), ...fromRedis]);
+    return parts.join('');
   }
 }

@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { bullConnection, QUEUES } from '@cmk/reencryption';
+import { HEALTH_QUEUE } from '@cmk/key-health';
+import { WEBHOOK_QUEUE } from '@cmk/webhooks';
 import type { DependencyHealth } from '@cmk/runtime';
 
 const logger = new Logger('ops');
 
-/** The re-encryption queues as the api sees them (dashboard, queue depth); it never processes jobs. */
+/** The worker fleet's queues as the api sees them (dashboard, queue depth); it never processes jobs. */
 export class OpsQueues {
   readonly all: Queue[];
 
@@ -14,7 +16,7 @@ export class OpsQueues {
     private readonly health: DependencyHealth,
   ) {
     const connection = bullConnection(redisUrl, 'cmk-api-ops');
-    this.all = Object.values(QUEUES).map((name) => new Queue(name, { connection }));
+    this.all = [...Object.values(QUEUES), HEALTH_QUEUE, WEBHOOK_QUEUE].map((name) => new Queue(name, { connection }));
     // Without an 'error' listener BullMQ prints each connection error raw on stderr.
     for (const queue of this.all) {
       queue.on('error', (error) => {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@cmk/eventstore';
+import { KeyHealthGate } from '@cmk/key-health';
 import type { KeyProviders } from '@cmk/key-providers';
 import { EnvReader } from '@cmk/runtime';
 import { readSecretsConfig, SecretsService, type SecretsServiceOptions } from '@cmk/secrets';
@@ -33,9 +34,9 @@ export class SecretsModule implements OnApplicationShutdown {
       providers: [
         {
           provide: SecretsService,
-          inject: [EVENT_STORE, KEY_PROVIDERS, API_METRICS],
-          useFactory: (store: EventStore, providers: KeyProviders, metrics: ApiMetrics) => {
-            const service = new SecretsService(store, providers.registry, moduleOptions.options ?? optionsFromEnv());
+          inject: [EVENT_STORE, KEY_PROVIDERS, API_METRICS, KeyHealthGate],
+          useFactory: (store: EventStore, providers: KeyProviders, metrics: ApiMetrics, gate: KeyHealthGate) => {
+            const service = new SecretsService(store, providers.registry, { ...(moduleOptions.options ?? optionsFromEnv()), gate });
             metrics.watchDataKeyCache(service.cache);
             return service;
           },

@@ -23,4 +23,14 @@ export type RewrapDataKey = Message<
   }
 >;
 
-export type DataKeyCommand = IssueDataKey | RewrapDataKey;
+/**
+ * Moves a data key wrapped directly by a platform master key version (written before org
+ * platform keys) under its org's platform key. `fromKekRef` is the wrap it was read with: the
+ * data key is moved only while it is still exactly that one.
+ */
+export type UpgradePlatformWrapping = Message<
+  'UpgradePlatformWrapping',
+  { orgId: string; dataKeyId: string; fromKekRef: string; kekRef: string; wrapped: string; migrationId: string }
+>;
+
+export type DataKeyCommand = IssueDataKey | RewrapDataKey | UpgradePlatformWrapping;

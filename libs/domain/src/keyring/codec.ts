@@ -80,6 +80,12 @@ export function decodeKeyringEvent(raw: RawEvent): KeyringEvent {
         },
         metadata,
       };
+    case 'PlatformOrgKeyDestroyed':
+      return {
+        type: 'PlatformOrgKeyDestroyed',
+        data: { orgId, generation: d.count('generation'), reencryptionId: d.string('reencryptionId') },
+        metadata,
+      };
     default:
       throw new EventDecodingError(raw.type, 'type', 'not a key ring event');
   }

@@ -1,6 +1,6 @@
 import type { Message } from '../shared/metadata';
 import type { Edition } from '../org/events';
-import type { ReencryptionCompleted, ReencryptionFailed, ReencryptionProgressed } from './events';
+import type { PlatformOrgKeyDestroyed, ReencryptionCompleted, ReencryptionFailed, ReencryptionProgressed } from './events';
 
 /**
  * Key ring commands. Everything the decider cannot know by itself arrives here: the org's
@@ -41,6 +41,9 @@ export type FailReencryption = Message<'FailReencryption', ReencryptionFailed['d
 /** `reencryptionId` is the id of the new run; the failed run it continues is found in state. */
 export type RetryReencryption = Message<'RetryReencryption', { orgId: string; reencryptionId: string }>;
 
+/** Sent by the worker once it has destroyed the generation (the fact follows the act). */
+export type RecordPlatformOrgKeyDestroyed = Message<'RecordPlatformOrgKeyDestroyed', PlatformOrgKeyDestroyed['data']>;
+
 export type KeyringCommand =
   | AddKey
   | SetDefaultKey
@@ -49,4 +52,5 @@ export type KeyringCommand =
   | RecordReencryptionProgress
   | CompleteReencryption
   | FailReencryption
-  | RetryReencryption;
+  | RetryReencryption
+  | RecordPlatformOrgKeyDestroyed;

@@ -63,6 +63,13 @@ export type ReencryptionFailed = Message<
   }
 >;
 
+/**
+ * The org's platform key generation `generation` was destroyed (crypto-shredding): from then on
+ * no platform path can unwrap any copy of this org's data keys wrapped under it. Allowed by the
+ * completed run `reencryptionId` that left no data key under the platform key. No key bytes.
+ */
+export type PlatformOrgKeyDestroyed = Message<'PlatformOrgKeyDestroyed', { orgId: string; generation: number; reencryptionId: string }>;
+
 export type KeyringEvent =
   | KeyAdded
   | DefaultChanged
@@ -71,6 +78,7 @@ export type KeyringEvent =
   | ReencryptionStarted
   | ReencryptionProgressed
   | ReencryptionCompleted
-  | ReencryptionFailed;
+  | ReencryptionFailed
+  | PlatformOrgKeyDestroyed;
 
 export type KeyringEventType = KeyringEvent['type'];

@@ -131,6 +131,9 @@ export function evolve(state: KeyringState, event: KeyringEvent): KeyringState {
         lastRun: { ...run, outcome: 'failed', finishedAt: event.metadata.occurredAt, failureReason: reason, failuresByCode: { ...failuresByCode } },
       };
     }
+    case 'PlatformOrgKeyDestroyed':
+      // An audit fact: nothing the key ring decides on changes (the key store holds the key's state).
+      return { ...base, ...keep };
     default:
       return assertNever(event, 'keyring event');
   }

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   REENCRYPTION_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
   DATA_KEY_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
   // 409: a product rule refused the command, or a concurrent change won
   ORG_EXISTS: 409,
   KEY_EXISTS: 409,
@@ -34,6 +35,8 @@ export const ERROR_CODES = {
   NO_KEYS: 409,
   TOKEN_REVOKED: 409,
   CONCURRENT_CHANGE: 409,
+  WEBHOOK_EXISTS: 409,
+  WEBHOOK_LIMIT_REACHED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

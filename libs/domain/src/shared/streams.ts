@@ -6,12 +6,16 @@
  * | `org-<orgId>` | organisation registration, edition, access tokens |
  * | `keyring-<orgId>` | the org's customer managed keys and re-encryption runs |
  * | `datakey-<dataKeyId>` | one data key's wrapped forms over time |
+ * | `keyhealth-<orgId>` | health changes of the org's customer managed keys (`KeyHealthChanged`) |
+ * | `webhooks-<orgId>` | the org's webhook subscriptions |
  * | `meta-<name>` | facts about the deployment itself, e.g. `meta-store-identity` |
  */
 export const STREAM_PREFIX = {
   org: 'org-',
   keyring: 'keyring-',
   datakey: 'datakey-',
+  keyhealth: 'keyhealth-',
+  webhooks: 'webhooks-',
   meta: 'meta-',
 } as const;
 
@@ -33,6 +37,8 @@ function build(category: StreamCategory, id: string): string {
 export const orgStream = (orgId: string): string => build('org', orgId);
 export const keyringStream = (orgId: string): string => build('keyring', orgId);
 export const dataKeyStream = (dataKeyId: string): string => build('datakey', dataKeyId);
+export const keyHealthStream = (orgId: string): string => build('keyhealth', orgId);
+export const webhooksStream = (orgId: string): string => build('webhooks', orgId);
 export const metaStream = (name: string): string => build('meta', name);
 
 /** Parses a stream name built by this module; `undefined` for any other stream. */

@@ -24,3 +24,16 @@ export class DuplicateEventIdError extends Error {
     super(`Event id ${eventId} already exists with a different write on ${streamName}`);
   }
 }
+
+/**
+ * The store could not be reached (connection refused or dropped, failover, pool exhausted) and
+ * retrying did not help within the adapter's budget. Never a `ConcurrencyError`: whether the
+ * write happened is unknown, so the caller retries with the same event ids (idempotent) or
+ * answers 503. `cause` holds the driver's last error.
+ */
+export class EventStoreUnavailableError extends Error {
+  override readonly name = 'EventStoreUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,5 +1,5 @@
 import type { ContractContext } from './contract-context';
-import { newEvent, TestStreams } from './fixtures';
+import { ids, newEvent, newEvents, TestStreams } from './fixtures';
 import { SubscriptionRecorder } from './subscription-recorder';
 import { ConcurrencyError, comparePositions, formatPosition } from '@cmk/eventstore';
 
@@ -48,6 +48,52 @@ export function describeConcurrency(context: ContractContext): void {
         for (let i = 1; i < delivered.length; i += 1) {
           expect(comparePositions(delivered[i - 1].position, delivered[i].position)).toBeLessThan(0);
         }
+      } finally {
+        await recorder.stop();
+      }
+    });
+
+    it('racing writers on two clients: a live subscription sees every event exactly once, in commit order', async () => {
+      const other = await context.other();
+      const streams = new TestStreams();
+      const filter = { streamNamePrefixes: [`${streams.prefix}-`] };
+      const recorder = new SubscriptionRecorder(context.store.subscribeToAll({ fromPosition: 'end', filter }));
+      try {
+        await recorder.waitForCaughtUp();
+        // Four lanes per client, each appending one after another (some batches of two) while the
+        // other lanes race it; a few lanes share streams with 'any' so writes interleave inside
+        // streams as well as across them.
+        const appended: { ids: string[]; issuedAt: bigint; resolvedAt: bigint }[] = [];
+        const lane = async (client: typeof other, laneId: number): Promise<void> => {
+          for (let i = 0; i < 25; i += 1) {
+            const events = newEvents(i % 5 === 0 ? 2 : 1, 100 * laneId + i);
+            const stream = streams.name(laneId % 3 === 0 ? `shared${i % 4}` : `lane${laneId}-${i}`);
+            const issuedAt = process.hrtime.bigint();
+            await client.appendToStream(stream, events, { expectedRevision: laneId % 3 === 0 ? 'any' : 'no_stream' });
+            appended.push({ ids: ids(events), issuedAt, resolvedAt: process.hrtime.bigint() });
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, (_, laneId) => lane(laneId % 2 === 0 ? context.store : other, laneId)));
+        const total = appended.reduce((n, a) => n + a.ids.length, 0);
+        const delivered = await recorder.waitForEventsUnder(streams.prefix, total, 30_000);
+
+        expect(delivered).toHaveLength(total);
+        expect(new Set(ids(delivered))).toEqual(new Set(appended.flatMap((a) => a.ids)));
+        for (let i = 1; i < delivered.length; i += 1) {
+          expect(comparePositions(delivered[i - 1].position, delivered[i].position)).toBeLessThan(0);
+        }
+        // Commit order as a client can observe it: an append that resolved before another was
+        // issued committed first, so it must be delivered first. A batch arrives contiguously.
+        const at = new Map(delivered.map((event, index) => [event.id, index]));
+        for (const a of appended) {
+          const indexes = a.ids.map((id) => at.get(id) ?? -1);
+          expect(indexes).toEqual(indexes.map((_, k) => indexes[0] + k));
+          for (const b of appended) {
+            if (a.resolvedAt < b.issuedAt) expect(at.get(a.ids[0]) ?? -1).toBeLessThan(at.get(b.ids[0]) ?? -1);
+          }
+        }
+        await recorder.waitUntil(() => recorder.events.length === total, 'no stray deliveries');
+        expect(recorder.caughtUpCount).toBe(1);
       } finally {
         await recorder.stop();
       }

@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKeyProviders, type KeyProviders } from '../create-key-providers';
+import { rewrapOrgKeysToCurrentMaster } from '../org-platform/master-rotation';
 import { AwsClientPool } from './aws-client-pool';
 import { WebIdentityCredentials } from './web-identity-credentials';
 import { startIssuerServer, type IssuerServer } from '@cmk/key-providers/testing';
@@ -206,7 +207,7 @@ describe('AWS KMS through STS web identity, against the emulator (real SDK over 
     }
   });
 
-  it('the SDK honours AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL_STS; platform key in KMS with ambient credentials', async () => {
+  it('the SDK honours AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL_STS; platform key in KMS with ambient credentials, and a change of that key', async () => {
     const { org, roleArn, keyArn } = setup();
     const platformKey = emulator.createKey().keyArn;
     const saved = { ...process.env };
@@ -221,9 +222,39 @@ describe('AWS KMS through STS web identity, against the emulator (real SDK over 
       await expect(envProviders.verifier.verify({ orgId: org, roleArn, keyArn })).resolves.toEqual({ resolvedKeyArn: keyArn });
       const platform = envProviders.registry.providerFor({ orgId: org, wrappedBy: 'platform' });
       const generated = await platform.generateDataKey({ org, dataKey: 'dk-p' });
-      expect(generated.kekRef).toBe(platformKey);
+      // The data key is under the org's platform key; the KMS key wraps that org key (one Encrypt).
+      expect(generated.kekRef).toBe('platform-org:g1');
+      expect((await envProviders.orgKeys.store.listLive()).filter((k) => k.orgId === org)).toEqual([{ orgId: org, generation: 1, kekRef: platformKey }]);
       expect(await platform.unwrap(generated.wrapped, { org, dataKey: 'dk-p' })).toEqual(generated.plaintext);
-      expect(emulator.stats().byKeyArn[platformKey]).toBe(2);
+      expect(emulator.stats().byKeyArn[platformKey]).toBe(1);
+      // Another process (no cached org key) opens the org key with one KMS Decrypt.
+      const other = await createKeyProviders({ dataDir, publicUrl: server.publicUrl, platformKmsKeyArn: platformKey });
+      try {
+        expect(await other.registry.providerFor({ orgId: org, wrappedBy: 'platform' }).unwrap(generated.wrapped, { org, dataKey: 'dk-p' })).toEqual(generated.plaintext);
+        expect(emulator.stats().byKeyArn[platformKey]).toBe(2);
+      } finally {
+        other.close();
+      }
+
+      // A new CMK_PLATFORM_KMS_KEY_ARN: the org key is still opened with the previous KMS key,
+      // then the background rewrap moves it to the new one, after which the old key is not needed.
+      const nextKey = emulator.createKey().keyArn;
+      const moved = await createKeyProviders({ dataDir, publicUrl: server.publicUrl, platformKmsKeyArn: nextKey });
+      try {
+        const provider = moved.registry.providerFor({ orgId: org, wrappedBy: 'platform' });
+        expect(await provider.unwrap(generated.wrapped, { org, dataKey: 'dk-p' })).toEqual(generated.plaintext);
+        expect(await rewrapOrgKeysToCurrentMaster(moved.orgKeys)).toBeGreaterThanOrEqual(1);
+        expect((await moved.orgKeys.store.listLive()).filter((k) => k.orgId === org)).toEqual([{ orgId: org, generation: 1, kekRef: nextKey }]);
+        emulator.setKeyState(platformKey, 'Disabled');
+        const fresh = await createKeyProviders({ dataDir, publicUrl: server.publicUrl, platformKmsKeyArn: nextKey });
+        try {
+          expect(await fresh.registry.providerFor({ orgId: org, wrappedBy: 'platform' }).unwrap(generated.wrapped, { org, dataKey: 'dk-p' })).toEqual(generated.plaintext);
+        } finally {
+          fresh.close();
+        }
+      } finally {
+        moved.close();
+      }
     } finally {
       process.env = saved;
       envProviders.close();

@@ -67,6 +67,14 @@ export class WebIdentityCredentials {
     return renewal;
   }
 
+  /**
+   * A session assumed now and not cached (shortest duration): the health probe must prove the
+   * trust policy still admits us, which a cached session would hide for up to its lifetime.
+   */
+  assumeUncached(orgId: string, roleArn: string, region: string): Promise<SessionCredentials> {
+    return this.assume(orgId, roleArn, region, 900);
+  }
+
   /** Drops the cached session, e.g. after KMS rejected it. */
   invalidate(orgId: string, roleArn: string): void {
     this.entries.delete(`${orgId}\n${roleArn}`);
@@ -87,7 +95,7 @@ export class WebIdentityCredentials {
     return entry.inFlight;
   }
 
-  private async assume(orgId: string, roleArn: string, region: string): Promise<SessionCredentials & { readonly expiration: Date }> {
+  private async assume(orgId: string, roleArn: string, region: string, durationSeconds?: number): Promise<SessionCredentials & { readonly expiration: Date }> {
     const expected = this.issuer.expectationsFor(orgId);
     const token = await this.issuer.mintToken(orgId);
     try {
@@ -97,7 +105,7 @@ export class WebIdentityCredentials {
           // Shows up in the customer's CloudTrail: say who is calling and for which org.
           RoleSessionName: `cmk-${orgId}`.slice(0, 64),
           WebIdentityToken: token,
-          DurationSeconds: this.options.sessionDurationSeconds ?? 3600,
+          DurationSeconds: durationSeconds ?? this.options.sessionDurationSeconds ?? 3600,
         }),
       );
       const c = out.Credentials;

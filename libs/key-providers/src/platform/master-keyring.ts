@@ -50,6 +50,12 @@ export class PlatformMasterKeyring {
    * without a restart.
    */
   async currentFresh(): Promise<MasterKeyVersion> {
+    await this.refreshIfChanged();
+    return this.current();
+  }
+
+  /** At most one `stat` per {@link RECHECK_MS}; reloads when the file changed (rotation or retirement). */
+  private async refreshIfChanged(): Promise<void> {
     const now = Date.now();
     if (this.path && now - this.checkedAt >= PlatformMasterKeyring.RECHECK_MS) {
       this.checkedAt = now;
@@ -59,7 +65,6 @@ export class PlatformMasterKeyring {
         await this.reload();
       }
     }
-    return this.current();
   }
 
   static async open(options: MasterKeyringOptions): Promise<PlatformMasterKeyring> {
@@ -83,6 +88,8 @@ export class PlatformMasterKeyring {
    * process (the operator's rotation, another replica) may have added it since we loaded.
    */
   async find(version: number): Promise<MasterKeyVersion | undefined> {
+    // A version retired elsewhere stops unwrapping here within about a second too.
+    await this.refreshIfChanged();
     const known = this.versions.find((v) => v.version === version);
     if (known || !this.path) return known;
     await this.reload();
@@ -98,6 +105,26 @@ export class PlatformMasterKeyring {
     await replaceSecretFile(this.path, serialise(versions, now));
     this.versions = versions;
     return version;
+  }
+
+  /**
+   * Removes `version` from the file for good (the caller has checked that nothing depends on it:
+   * see `platformVersionDependents`). The newest version cannot be retired. File-backed only.
+   */
+  async retire(version: number, now: Date = new Date()): Promise<void> {
+    if (!this.path) throw new Error('The platform keyring comes from CMK_PLATFORM_MASTER_KEY; retire a version by removing it there');
+    await this.reload();
+    if (!this.versions.some((v) => v.version === version)) throw new Error(`Platform key version ${version} is not in the keyring`);
+    if (this.current().version === version) throw new Error(`Platform key version ${version} is the newest: rotate first`);
+    const versions = this.versions.filter((v) => v.version !== version);
+    await replaceSecretFile(this.path, serialise(versions, now));
+    this.versions.find((v) => v.version === version)?.key.fill(0);
+    this.versions = versions;
+  }
+
+  /** Every version number in the keyring, oldest first. */
+  versionNumbers(): number[] {
+    return this.versions.map((v) => v.version);
   }
 
   /** Re-reads the file so versions added by another process become usable. */

@@ -21,6 +21,7 @@ const KEYRING_TYPES: Readonly<Record<KeyringEvent['type'], true>> = {
   ReencryptionProgressed: true,
   ReencryptionCompleted: true,
   ReencryptionFailed: true,
+  PlatformOrgKeyDestroyed: true,
 };
 const DATAKEY_TYPES: Readonly<Record<DataKeyEvent['type'], true>> = { DataKeyIssued: true, DataKeyRewrapped: true };
 

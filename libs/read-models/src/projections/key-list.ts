@@ -97,6 +97,8 @@ export function evolveKeyList(doc: KeyListDoc, event: KeyringEvent): KeyListDoc 
       const keys = doc.keys.map((key) => (run.from.includes(key.id) && key.state === 'disabling' ? { ...key, state: 'disabled' as const } : key));
       return withFlags({ ...doc, keys, reencryption: evolveRun(run, event) });
     }
+    case 'PlatformOrgKeyDestroyed':
+      return doc;
     default:
       return unreachable(event);
   }

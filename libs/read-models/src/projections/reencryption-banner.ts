@@ -105,6 +105,7 @@ export function evolveRun(run: ReencryptionBanner | null, event: KeyringEvent): 
     case 'DefaultChanged':
     case 'KeyDisabled':
     case 'AllKeysDisabled':
+    case 'PlatformOrgKeyDestroyed':
       return run;
     default:
       return unreachable(event);

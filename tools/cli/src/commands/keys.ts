@@ -3,6 +3,7 @@ import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
 import { dataDir, orgOf, userToken } from '../api-client';
 import { CommandFailed, UsageError } from '../errors';
 import { formatTable } from '../output';
+import { retirePlatformVersion } from '../retire-platform';
 import type { CommandContext, CommandGroup, OptionSpec } from '../registry';
 
 const ORG: Record<string, OptionSpec> = { org: { type: 'string', description: '--org LOGIN            the organisation (default CMK_ORG)' } };
@@ -99,6 +100,20 @@ export const keysCommands: CommandGroup = {
         if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new CommandFailed('CMK_PLATFORM_MASTER_KEY is set: rotate by adding a version there (1:<b64>,2:<b64>)');
         const keyring = await PlatformMasterKeyring.open({ dataDir: dataDir() });
         return { json: { version: await keyring.rotate() } };
+      },
+    },
+    {
+      name: 'retire-platform',
+      summary: 'remove an old platform master key version once nothing depends on it (refuses naming what does)',
+      positionals: ['version'],
+      async run({ positionals, usage }) {
+        if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new CommandFailed('CMK_PLATFORM_MASTER_KEY is set: retire a version by removing it there');
+        if (!/^\d+$/.test(positionals[0])) throw new UsageError('<version> must be a whole number', usage);
+        try {
+          return { json: await retirePlatformVersion(dataDir(), Number(positionals[0]), process.env['EVENTSTORE_URL']) };
+        } catch (error) {
+          throw new CommandFailed(error instanceof Error ? error.message : String(error));
+        }
       },
     },
   ],

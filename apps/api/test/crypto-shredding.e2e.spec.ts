@@ -1,0 +1,3 @@
+import { cryptoShreddingSuite } from './crypto-shredding-suite';
+
+cryptoShreddingSuite('sqlite');

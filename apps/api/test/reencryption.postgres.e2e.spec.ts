@@ -1,0 +1,3 @@
+import { reencryptionSuite } from './reencryption-suite';
+
+reencryptionSuite('postgres');

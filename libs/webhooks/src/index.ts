@@ -1,0 +1,12 @@
+export * from './settings';
+export * from './names';
+export * from './url-policy';
+export * from './signature';
+export * from './secret';
+export * from './delivery-log';
+export * from './payload';
+export * from './metrics';
+export { type DeliveryJobData, type WebhookLogger } from './dispatcher';
+export * from './fleet';
+export * from './webhooks-service';
+export * from './errors';
