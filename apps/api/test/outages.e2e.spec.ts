@@ -63,7 +63,13 @@ describe.each(['sqlite', 'esdb'] as const)('dependency outages on %s (api + work
 
   it('Redis: /readyz 503 and the gauge at 0 during the outage, 200 and 1 after; one line at the start and one at the end in each process', async () => {
     await env.redis.kill();
-    const during = await waitFor(async () => ((await readiness()).status === 503 ? readiness() : undefined), { timeoutMs: 15_000, description: 'readyz 503 while Redis is down' });
+    const during = await waitFor(
+      async () => {
+        const answer = await readiness();
+        return answer.body.dependencies.find((d) => d.dependency === 'redis')?.up === false ? answer : undefined;
+      },
+      { timeoutMs: 15_000, description: 'readyz to report the Redis outage' },
+    );
     expect(during.status).toBe(503);
     expect(during.body.dependencies.find((d) => d.dependency === 'redis')).toMatchObject({ up: false, outages: 1 });
     expect(await metric('cmk_dependency_up', 'redis')).toBe(0);
@@ -113,7 +119,13 @@ describe.each(['sqlite', 'esdb'] as const)('dependency outages on %s (api + work
   it('event store: /readyz 503 during the outage and 200 after; SIGTERM within the grace, also during start-up', async () => {
     const outage = await env.interruptEventStore();
     try {
-      const during = await waitFor(async () => ((await readiness()).status === 503 ? readiness() : undefined), { timeoutMs: 20_000, description: 'readyz 503 while the event store is down' });
+      const during = await waitFor(
+        async () => {
+          const answer = await readiness();
+          return answer.body.dependencies.find((d) => d.dependency === 'eventstore')?.up === false ? answer : undefined;
+        },
+        { timeoutMs: 20_000, description: 'readyz to report the event store outage' },
+      );
       expect(during.status).toBe(503);
       expect(during.body.dependencies.find((d) => d.dependency === 'eventstore')).toMatchObject({ up: false, outages: 1 });
       expect(await metric('cmk_dependency_up', 'eventstore')).toBe(0);

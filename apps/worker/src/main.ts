@@ -110,12 +110,13 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
   const connection = bullConnection(config.redisUrl, `cmk-signals-${config.workerName}`);
   const queries = new ReadModelQueries(redis);
   if (providers && config.runWebhooks) {
-    const webhooks = startWebhookFleet({ store, redis, connection, platform: providers.registry.platformProvider, settings: config.webhooks, logger: webhookLogger, workerName: config.workerName });
-    shutdown.register('webhooks', () => webhooks.close());
+    const webhooks = startWebhookFleet({ store, redis, connection, platform: providers.registry.platformProvider, settings: config.webhooks, logger: webhookLogger, workerName: config.workerName, outages: health });
+    // With Redis down a close would wait for it; nothing could be handed back anyway.
+    shutdown.register('webhooks', async () => (health.isUp('redis') ? webhooks.close() : void webhooks.close().catch(() => undefined)));
   }
   if (providers && config.runKeyHealth) {
-    const keyHealth = startKeyHealthFleet({ store, redis, connection, queries, probe: providers.probe, settings: config.keyHealth, logger: healthLogger, workerName: config.workerName });
-    shutdown.register('key health', () => keyHealth.close());
+    const keyHealth = startKeyHealthFleet({ store, redis, connection, queries, probe: providers.probe, settings: config.keyHealth, logger: healthLogger, workerName: config.workerName, outages: health });
+    shutdown.register('key health', async () => (health.isUp('redis') ? keyHealth.close() : void keyHealth.close().catch(() => undefined)));
   }
   if (providers && config.runReencryption) {
     const fleet = startReencryptionFleet({

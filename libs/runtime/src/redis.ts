@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { DependencyHealth } from './dependency-health';
 
 /** Where a connection's failures go: the health service, or (tests, tools) nowhere. */
-export type RedisFailureSink = Pick<DependencyHealth, 'failure' | 'recovered'>;
+export type RedisFailureSink = Pick<DependencyHealth, 'failure'>;
 
 /**
  * A Redis connection that BullMQ accepts (`maxRetriesPerRequest: null`) and that keeps
@@ -20,8 +20,11 @@ export function createRedis(url: string, connectionName: string, health?: RedisF
   return redis;
 }
 
-/** Error and ready listeners on a connection: every ioredis client needs an 'error' listener. */
+/**
+ * The error listener every ioredis client needs. Recovery is the probes' call (a PING that
+ * answers), not a 'ready' event: one connection finishing a reconnect just as the server dies
+ * again would otherwise end an outage that is still going on.
+ */
 export function watchRedisConnection(redis: Redis, connectionName: string, health?: RedisFailureSink): void {
   redis.on('error', (error: unknown) => health?.failure('redis', error, `connection ${connectionName}`));
-  redis.on('ready', () => health?.recovered('redis'));
 }
