@@ -14,6 +14,7 @@ import { SecretsModule } from './secrets';
 import { ReencryptionApiModule } from './reencryption';
 import { OpsModule } from './ops/ops.module';
 import { AuthModule } from './auth/auth.module';
+import { AuditApiModule } from './audit';
 import { requestLogging } from './http/request-logging';
 import { ApiMetrics } from './ops/api-metrics';
 import type { Logger as Pino } from 'pino';
@@ -61,6 +62,7 @@ export class AppModule {
         WebhooksModule,
         SecretsModule.register({ options: options.config.secrets }),
         ReencryptionApiModule,
+        AuditApiModule,
         OpsModule.register({ metricsToken: options.config.metricsToken }),
         HealthModule,
         AdminModule,

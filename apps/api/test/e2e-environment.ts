@@ -153,13 +153,13 @@ export class E2eEnvironment {
   }
 
   /** Registers an org and returns a client holding a token with `role`. */
-  async orgWithToken(login: string, edition: string, role: 'admin' | 'member' = 'admin'): Promise<HttpClient> {
+  async orgWithToken(login: string, edition: string, role: 'admin' | 'member' | 'auditor' = 'admin'): Promise<HttpClient> {
     const created = await this.operator().post('/api/admin/orgs', { login, edition });
     if (created.status !== 201 && created.status !== 409) throw new Error(`org create: ${created.status} ${JSON.stringify(created.body)}`);
     return this.tokenFor(login, role);
   }
 
-  async tokenFor(login: string, role: 'admin' | 'member', user = `${role}-user`): Promise<HttpClient> {
+  async tokenFor(login: string, role: 'admin' | 'member' | 'auditor', user = `${role}-user`): Promise<HttpClient> {
     const issued = await this.operator().post<{ token: string }>(`/api/admin/orgs/${login}/tokens`, { user, role });
     if (issued.status !== 201) throw new Error(`token issue: ${issued.status} ${JSON.stringify(issued.body)}`);
     return new HttpClient(this.baseUrl, issued.body.token);

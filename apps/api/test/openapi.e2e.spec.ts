@@ -162,6 +162,17 @@ describe('OpenAPI document', () => {
     expect((await call('POST', `${orgPath}/secrets/decrypt`, { token: member, body: { ciphertexts: ['v1.garbage'] } })).status).toBe(400);
     expect((await call('POST', `${orgPath}/secrets/encrypt`, { token: member, body: { scope: 'bad scope!', values: [] } })).status).toBe(400);
     expect((await call('GET', `${orgPath}/data-keys/summary`, { token: admin })).status).toBe(200);
+    // audit
+    expect((await call('GET', `${orgPath}/audit?limit=5`, { token: admin })).status).toBe(200);
+    expect((await call('GET', `${orgPath}/audit?limit=0`, { token: admin })).status).toBe(400);
+    expect((await call('GET', `${orgPath}/audit/export`, { token: admin, stream: true })).status).toBe(200);
+    expect((await call('GET', `${orgPath}/audit/export?since=nope`, { token: admin })).status).toBe(400);
+    expect((await call('GET', `/api/admin/orgs/${org}/audit/export`, { token: op, stream: true })).status).toBe(200);
+    expect((await call('GET', '/api/admin/orgs/nobody/audit/export', { token: op })).status).toBe(404);
+    const dataKeyId = String((encrypted.body.ciphertexts as unknown as string[])[0]).split('.')[1];
+    expect((await call('GET', `${orgPath}/data-keys/${dataKeyId}/lineage`, { token: admin })).status).toBe(200);
+    expect((await call('GET', `${orgPath}/data-keys/dk${'0'.repeat(40)}/lineage`, { token: admin })).status).toBe(404);
+    expect((await call('GET', '/audit/.well-known/jwks')).status).toBe(200);
     // operator pages
     expect((await call('GET', '/metrics', { token: op })).status).toBe(200);
     expect((await call('GET', '/metrics')).status).toBe(401);

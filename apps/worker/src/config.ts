@@ -14,6 +14,10 @@ export interface WorkerConfig extends CommonConfig {
   readonly workerName: string;
   /** `PUBLIC_URL` must equal the api's: the worker signs web identity tokens for the same issuer. */
   readonly keyProviders: KeyProvidersConfig;
+  /** `CMK_RUN_AUDIT_CHAIN`, default `true`: extend each org's audit hash chain and sign digests. */
+  readonly runAuditChain: boolean;
+  /** `CMK_AUDIT_DIGEST_INTERVAL_SECONDS`, default 3 600: how often unsigned links get a signed digest. */
+  readonly auditDigestIntervalSeconds: number;
   /**
    * `CMK_WORKER_HTTP_PORT`, default unset (no port): `/healthz`, `/readyz` and `/metrics` for
    * an orchestrator and Prometheus. Listens on `HOST` (default `127.0.0.1`).
@@ -42,6 +46,8 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     runReencryption: reader.oneOf('CMK_RUN_REENCRYPTION', 'true', ['true', 'false'] as const) === 'true',
     workerName: reader.string('CMK_WORKER_NAME', `${hostname()}-${process.pid}`),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl }),
+    runAuditChain: reader.oneOf('CMK_RUN_AUDIT_CHAIN', 'true', ['true', 'false'] as const) === 'true',
+    auditDigestIntervalSeconds: reader.int('CMK_AUDIT_DIGEST_INTERVAL_SECONDS', 3600, 1, 86_400),
     httpPort: reader.optional('CMK_WORKER_HTTP_PORT') === undefined ? undefined : reader.int('CMK_WORKER_HTTP_PORT', 0, 0, 65_535),
     httpHost: reader.string('HOST', '127.0.0.1'),
     metricsToken: reader.optional('CMK_METRICS_TOKEN'),

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { createKeyProviders, startOrgKeyRewrapLoop } from '@cmk/key-providers';
+import { AUDIT_CHECKPOINT_KEY, AuditChainer, DigestKeyArchive, oidcDigestSigner, redisChainerCheckpoint } from '@cmk/audit';
+import { createKeyProviders, OidcSigningKeyStore, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { startKeyHealthFleet } from '@cmk/key-health';
 import { startWebhookFleet, webhookKeys } from '@cmk/webhooks';
 import { formatPosition, withTimedAppends } from '@cmk/eventstore';
@@ -31,6 +32,7 @@ import { WorkerMetrics } from './worker-metrics';
 
 const logger = new Logger('worker');
 const fleetLogger = new Logger('reencryption');
+const auditLogger = new Logger('audit-chain');
 const healthLogger = new Logger('key-health');
 const webhookLogger = new Logger('webhooks');
 
@@ -80,7 +82,7 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
   }
 
   const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
-  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint]), wait('claiming Redis'));
+  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]), wait('claiming Redis'));
   if (shutdown.stopping) throw new StartupAbortedError();
 
   if (config.runProjections) {
@@ -90,6 +92,17 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
       if (!health.isUp('redis')) redis.disconnect();
       await projections.stop();
     });
+  }
+  if (config.runAuditChain) {
+    const chainer = new AuditChainer({
+      store,
+      signer: oidcDigestSigner(await OidcSigningKeyStore.open({ dataDir: config.dataDir, tokenTtlSeconds: config.keyProviders.oidcTokenTtlSeconds })),
+      archive: new DigestKeyArchive(config.dataDir),
+      digestIntervalMs: config.auditDigestIntervalSeconds * 1000,
+      checkpoint: redisChainerCheckpoint(redis),
+      logger: auditLogger,
+    }).start();
+    shutdown.register('audit chain', () => chainer.stop());
   }
   const providers = config.runReencryption || config.runKeyHealth || config.runWebhooks ? await createKeyProviders(config.keyProviders) : undefined;
   if (providers) shutdown.register('key providers', async () => providers.close());

@@ -36,7 +36,7 @@ describe('cmk command registry', () => {
 
   it('requires --role on token issue (no default privilege)', async () => {
     const { io } = capture();
-    await expect(dispatch(COMMAND_GROUPS, ['token', 'issue', 'acme', 'bob'], io)).rejects.toMatchObject({ name: 'UsageError', message: '--role is required (admin or member)' });
+    await expect(dispatch(COMMAND_GROUPS, ['token', 'issue', 'acme', 'bob'], io)).rejects.toMatchObject({ name: 'UsageError', message: '--role is required (admin, member or auditor)' });
     await expect(dispatch(COMMAND_GROUPS, ['token', 'issue', 'acme', 'bob', '--role', 'owner'], io)).rejects.toMatchObject({ name: 'UsageError' });
   });
 
@@ -65,5 +65,14 @@ describe('progress line', () => {
 describe('table output', () => {
   it('pads columns to the widest cell and shows missing values as -', () => {
     expect(formatTable([{ id: 'k1', name: 'Production' }, { id: 'key-22' }], ['id', 'name'])).toBe('id      name\nk1      Production\nkey-22  -');
+  });
+});
+
+describe('cmk audit', () => {
+  it('is registered and refuses an export without --org and a replay without --at (usage errors)', async () => {
+    const { io } = capture();
+    await expect(dispatch(COMMAND_GROUPS, ['audit', 'export'], io)).rejects.toMatchObject({ name: 'UsageError', message: '--org is required' });
+    await expect(dispatch(COMMAND_GROUPS, ['audit', 'replay', 'file.jsonl'], io)).rejects.toMatchObject({ name: 'UsageError', message: '--at is required' });
+    await expect(dispatch(COMMAND_GROUPS, ['audit', 'verify'], io)).rejects.toMatchObject({ name: 'UsageError' });
   });
 });

@@ -9,6 +9,7 @@ import { AddKeyCommand, DisableAllKeysCommand, DisableKeyCommand, RetryReencrypt
 import { AddKeyDto, DisableKeyDto } from './dto';
 import { LiveReencryptionService } from '../reencryption';
 import { KeyringHistory } from './history';
+import { AuditService } from '../audit';
 import { AddedKeyDto, DefaultKeyDto, HistoryPageDto, KeyListDto, ReencryptionDto, ReencryptionStartedDto } from './responses';
 import { ApiErrors, BODY_ERRORS, COMMAND_ERRORS, KMS_ERRORS, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
 import { HealthStore } from '@cmk/key-health';
@@ -22,7 +23,7 @@ function present(key: KeyView) {
   return { id, name, type, awsKms, isDefault, state, canSetDefault, canDisable, addedAt };
 }
 
-/** Customer managed keys of one organisation: admins only. */
+/** Customer managed keys of one organisation: admins change them; auditors may read. */
 @ApiTags('customer-managed-keys')
 @ApiBearerAuth()
 @ApiParam({ name: 'org', description: 'Organisation login', example: 'acme' })
@@ -36,14 +37,24 @@ export class KeysController {
     private readonly queries: ReadModelQueries,
     private readonly live: LiveReencryptionService,
     private readonly history: KeyringHistory,
+    private readonly audit: AuditService,
     private readonly health: HealthStore,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
+  /** `?at=<RFC 3339>`: the list as it was then, replayed from the key ring's events. */
   @ApiOperation({ summary: 'List the key ring', description: 'Keys with what each row action would accept now, the default key and the current or last re-encryption run.' })
+  @ApiQuery({ name: 'at', required: false, description: 'RFC 3339 time: the list as it was then, replayed from the key ring events (admins and auditors)', example: '2026-11-30T12:00:00Z' })
   @ApiOkResponse({ type: KeyListDto })
+  @ApiErrors('VALIDATION_FAILED')
   @Get()
-  async list(@Param('org') org: string) {
+  @Roles('admin', 'auditor')
+  async list(@Param('org') org: string, @Query('at') at?: string) {
+    if (at !== undefined) {
+      // As it was then: replayed from the key ring's events (health is a live probe, not history).
+      const then = await this.audit.keyListAt(org, at);
+      return { keys: then.keys.map(present), defaultKeyId: then.defaultKeyId, reencryption: then.reencryption };
+    }
     const [doc, records] = await Promise.all([this.queries.getKeyList(org), this.health.list(org)]);
     const keys = doc.keys.map((key) => ({ ...present(key), health: presentHealth(records[key.id], this.config.keyHealth.confirmations) }));
     return { keys, defaultKeyId: doc.defaultKeyId, reencryption: doc.reencryption, newDataKeys: newDataKeysStatus(doc, records) };
@@ -68,6 +79,7 @@ export class KeysController {
   @ApiOkResponse({ type: HistoryPageDto })
   @ApiErrors('VALIDATION_FAILED')
   @Get('history')
+  @Roles('admin', 'auditor')
   historyPage(@Param('org') org: string, @Query('from') from?: string, @Query('limit') limit?: string) {
     return this.history.page(org, from, limit);
   }
@@ -76,6 +88,7 @@ export class KeysController {
   @ApiOkResponse({ type: ReencryptionDto })
   @ApiErrors('REENCRYPTION_NOT_FOUND')
   @Get('reencryption')
+  @Roles('admin', 'auditor')
   async reencryption(@Param('org') org: string) {
     const banner = await this.live.banner(org);
     if (!banner) throw new DomainError('REENCRYPTION_NOT_FOUND', 'This organization has had no re-encryption yet');

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ReencryptionApiModule } from '../reencryption';
+import { AuditApiModule } from '../audit';
 import { KEY_COMMAND_HANDLERS, KeyringService } from './commands';
 import { KeyringHistory } from './history';
 import { KeysController } from './keys.controller';
@@ -11,7 +12,8 @@ export interface KeysModuleOptions {
 
 /**
  * `…/customer-managed-keys`: add, list, set default, disable, disable all, retry, history, and
- * the run's progress (`LiveReencryptionService` from the ReencryptionApiModule).
+ * the run's progress (`LiveReencryptionService` from the ReencryptionApiModule), the list at an
+ * instant (`AuditService` from the AuditApiModule).
  * Needs `EVENT_STORE` and the projections (InfrastructureModule), `KEY_VERIFIER` (OidcModule),
  * the org guard (AuthModule) and the CqrsModule.
  */
@@ -20,7 +22,7 @@ export class KeysModule {
   static register(options: KeysModuleOptions = {}): DynamicModule {
     return {
       module: KeysModule,
-      imports: [ReencryptionApiModule],
+      imports: [ReencryptionApiModule, AuditApiModule],
       controllers: [KeysController],
       providers: [KeyringService, KeyringHistory, ...KEY_COMMAND_HANDLERS, ...(options.keyVerifier ? [options.keyVerifier] : [])],
     };

@@ -1,6 +1,7 @@
 import { ERROR_CODES } from '@cmk/domain';
 import { KMS_ERROR_CODES } from '@cmk/key-providers';
 import { SECRETS_ERROR_CODES } from '@cmk/secrets';
+import { AUDIT_ERROR_CODES } from '@cmk/audit';
 import { KEY_HEALTH_ERROR_CODES } from '@cmk/key-health';
 import { WEBHOOK_ERROR_CODES } from '@cmk/webhooks';
 
@@ -18,13 +19,14 @@ const HTTP_LAYER_CODES = {
   INVALID_TICKET: 401,
 } as const;
 
-export const ALL_ERROR_CODES: Readonly<Record<string, number>> = { ...ERROR_CODES, ...KMS_ERROR_CODES, ...SECRETS_ERROR_CODES, ...HTTP_LAYER_CODES, ...KEY_HEALTH_ERROR_CODES, ...WEBHOOK_ERROR_CODES };
+export const ALL_ERROR_CODES: Readonly<Record<string, number>> = { ...ERROR_CODES, ...KMS_ERROR_CODES, ...SECRETS_ERROR_CODES, ...HTTP_LAYER_CODES, ...AUDIT_ERROR_CODES, ...KEY_HEALTH_ERROR_CODES, ...WEBHOOK_ERROR_CODES };
 
 export type DocumentedErrorCode =
   | keyof typeof ERROR_CODES
   | keyof typeof KMS_ERROR_CODES
   | keyof typeof SECRETS_ERROR_CODES
   | keyof typeof HTTP_LAYER_CODES
+  | keyof typeof AUDIT_ERROR_CODES
   | keyof typeof KEY_HEALTH_ERROR_CODES
   | keyof typeof WEBHOOK_ERROR_CODES;
 

@@ -21,7 +21,7 @@ const POLL_MS = 1_000;
 @ApiErrors(ORG_ROUTE_ERRORS)
 @Controller('api/orgs/:org/customer-managed-keys/reencryption')
 @UseGuards(OrgAccessGuard)
-@Roles('admin')
+@Roles('admin', 'auditor')
 export class ReencryptionEventsController {
   constructor(private readonly live: LiveReencryptionService) {}
 

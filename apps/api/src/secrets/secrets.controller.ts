@@ -40,14 +40,14 @@ export class SecretsController {
   }
 }
 
-/** How many data keys each wrapping key holds (from the read models): admins only. */
+/** How many data keys each wrapping key holds (from the read models): admins and auditors. */
 @ApiTags('customer-managed-keys')
 @ApiBearerAuth()
 @ApiParam({ name: 'org', example: 'acme' })
 @ApiErrors(ORG_ROUTE_ERRORS)
 @Controller('api/orgs/:org/data-keys')
 @UseGuards(OrgAccessGuard)
-@Roles('admin')
+@Roles('admin', 'auditor')
 export class DataKeysController {
   constructor(private readonly queries: ReadModelQueries) {}
 

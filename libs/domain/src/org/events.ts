@@ -6,7 +6,8 @@ export type Edition = (typeof EDITIONS)[number];
 /** Editions that may use customer managed keys. */
 export const CMK_EDITIONS: readonly Edition[] = ['enterprise', 'business-critical'];
 
-export const ORG_ROLES = ['admin', 'member'] as const;
+/** `auditor` reads (audit feed, key list, history, runs, data-key summary) and changes nothing. */
+export const ORG_ROLES = ['admin', 'member', 'auditor'] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
 
 export type OrganizationRegistered = Message<'OrganizationRegistered', { orgId: string; name: string; edition: Edition }>;

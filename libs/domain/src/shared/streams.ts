@@ -9,6 +9,7 @@
  * | `keyhealth-<orgId>` | health changes of the org's customer managed keys (`KeyHealthChanged`) |
  * | `webhooks-<orgId>` | the org's webhook subscriptions |
  * | `meta-<name>` | facts about the deployment itself, e.g. `meta-store-identity` |
+ * | `audit-<orgId>` | the org's audit hash chain and signed digests (never part of the audit feed itself) |
  */
 export const STREAM_PREFIX = {
   org: 'org-',
@@ -17,6 +18,7 @@ export const STREAM_PREFIX = {
   keyhealth: 'keyhealth-',
   webhooks: 'webhooks-',
   meta: 'meta-',
+  audit: 'audit-',
 } as const;
 
 export type StreamCategory = keyof typeof STREAM_PREFIX;
@@ -40,6 +42,7 @@ export const dataKeyStream = (dataKeyId: string): string => build('datakey', dat
 export const keyHealthStream = (orgId: string): string => build('keyhealth', orgId);
 export const webhooksStream = (orgId: string): string => build('webhooks', orgId);
 export const metaStream = (name: string): string => build('meta', name);
+export const auditStream = (orgId: string): string => build('audit', orgId);
 
 /** Parses a stream name built by this module; `undefined` for any other stream. */
 export function parseStreamName(name: string): ParsedStreamName | undefined {

@@ -12,11 +12,13 @@ export const tokenCommands: CommandGroup = {
       name: 'issue',
       summary: 'issue a token for a user of an org (printed once; stored hashed)',
       positionals: ['org', 'user'],
-      options: { role: { type: 'string', description: '--role admin|member    required: what the token may do' } },
+      options: { role: { type: 'string', description: '--role admin|member|auditor    required: what the token may do' } },
       async run({ api, positionals: [org, user], values, usage }) {
         const role = values['role'];
         // No default on purpose: an admin token by accident is a privilege the operator did not choose.
-        if (role !== 'admin' && role !== 'member') throw new UsageError(role === undefined ? '--role is required (admin or member)' : `--role must be admin or member (got "${String(role)}")`, usage);
+        if (role !== 'admin' && role !== 'member' && role !== 'auditor') {
+          throw new UsageError(role === undefined ? '--role is required (admin, member or auditor)' : `--role must be admin, member or auditor (got "${String(role)}")`, usage);
+        }
         return { json: await api(operatorToken).call((client) => adminIssueToken({ client, path: { org }, body: { user, role } })) };
       },
     },

@@ -1,0 +1,2 @@
+export { AuditApiModule } from './audit.module';
+export { AuditService } from './audit.service';
