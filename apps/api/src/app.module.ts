@@ -2,7 +2,8 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { ApiConfig } from './config';
-import { API_CONFIG, API_METRICS } from './tokens';
+import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
+import { API_CONFIG, API_METRICS, DEPENDENCY_HEALTH, SHUTDOWN } from './tokens';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ErrorFilter } from './http/error.filter';
 import { AdminModule } from './admin/admin.module';
@@ -24,6 +25,10 @@ import { ConsoleApiModule } from './console/console.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
+  /** The process's outage tracker (see `createApiApp`). */
+  readonly health: DependencyHealth;
+  /** The process's shutdown, installed before the app is built. */
+  readonly shutdown: GracefulShutdown;
   /** Overrides the key verifier (the default is AWS KMS through STS web identity). */
   readonly keyVerifier?: Provider;
   /** The process's pino logger (request logs and every Nest logger write to it). Default: one from the config. */
@@ -42,9 +47,11 @@ export class AppModule {
           global: true,
           providers: [
             { provide: API_CONFIG, useValue: options.config },
+            { provide: DEPENDENCY_HEALTH, useValue: options.health },
+            { provide: SHUTDOWN, useValue: options.shutdown },
             { provide: API_METRICS, useValue: new ApiMetrics() },
           ],
-          exports: [API_CONFIG, API_METRICS],
+          exports: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN, API_METRICS],
         },
         requestLogging(options.rootLogger ?? createRootLogger(options.config)),
         CqrsModule.forRoot(),

@@ -4,8 +4,18 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
-import { createRootLogger, describeEventStore, loadConfigOrExit } from '@cmk/runtime';
-import { AppModule } from './app.module';
+import {
+  createRootLogger,
+  DependencyHealth,
+  describeEventStore,
+  GracefulShutdown,
+  loadConfigOrExit,
+  logProcessWarnings,
+  nestLoggerOver,
+  redactUrl,
+  StartupAbortedError,
+} from '@cmk/runtime';
+import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
 import { createValidationPipe } from './http/validation';
@@ -13,11 +23,26 @@ import type { ApiMetrics } from './ops/api-metrics';
 import { setupOpenApi } from './openapi/openapi';
 import { API_METRICS } from './tokens';
 
-/** Builds the Nest application (also used by tests that run the api in-process). */
-export async function createApiApp(config: ApiConfig, overrides: Partial<Parameters<typeof AppModule.register>[0]> = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, rootLogger: createRootLogger(config), ...overrides }), {
+/** The outage tracker of one api process: where its dependencies live, for the outage lines. */
+export function createDependencyHealth(config: ApiConfig): DependencyHealth {
+  return new DependencyHealth({ logger: new Logger('dependencies'), where: { redis: redactUrl(config.redisUrl), eventstore: describeEventStore(config) } });
+}
+
+/**
+ * Builds the Nest application (also used by tests that run the api in-process). Shutdown is the
+ * caller's `GracefulShutdown`, not Nest's own hooks: it is bounded, and it also works while the
+ * app is still being built.
+ */
+export async function createApiApp(config: ApiConfig, overrides: Partial<AppModuleOptions> = {}): Promise<NestExpressApplication> {
+  const health = overrides.health ?? createDependencyHealth(config);
+  const shutdown = overrides.shutdown ?? new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger: new Logger('api') });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, rootLogger: createRootLogger(config), ...overrides, health, shutdown }), {
     bufferLogs: true,
     bodyParser: false,
+    // Open keep-alive and SSE connections must not hold the shutdown until the grace runs out.
+    forceCloseConnections: true,
+    // Start-up failures reach the caller (and its logger), not Nest's own error dump.
+    abortOnError: false,
   });
   app.useLogger(app.get(PinoNestLogger));
   app.use(app.get<ApiMetrics>(API_METRICS).httpMiddleware());
@@ -29,22 +54,32 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<Paramet
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   setupOpenApi(app);
   return app;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(() => loadApiConfig());
-  const app = await createApiApp(config);
+async function main(config: ApiConfig, shutdown: GracefulShutdown, rootLogger: ReturnType<typeof createRootLogger>): Promise<void> {
+  const app = await createApiApp(config, { shutdown, rootLogger });
+  if (shutdown.stopping) throw new StartupAbortedError();
+  // Registered last, so it runs first: HTTP stops, then the modules close their connections.
+  shutdown.register('api', () => app.close());
   await app.listen(config.port, config.host);
-  const logger = new Logger('api');
-  logger.log(`listening on http://${config.host}:${config.port} (event store: ${describeEventStore(config)})`);
+  new Logger('api').log(`listening on http://${config.host}:${config.port} (event store: ${describeEventStore(config)})`);
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const config = loadConfigOrExit(() => loadApiConfig());
+  // One pino logger for the whole process, from the first line (start-up and outages included).
+  const rootLogger = createRootLogger(config);
+  Logger.overrideLogger(nestLoggerOver(rootLogger));
+  logProcessWarnings(new Logger('node'));
+  const logger = new Logger('api');
+  const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });
+  shutdown.install();
+  main(config, shutdown, rootLogger).catch((error: unknown) => {
+    // A signal during start-up: the shutdown closes what was opened and chooses the exit code.
+    if (shutdown.stopping || error instanceof StartupAbortedError) return;
+    logger.error(`api failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
 }

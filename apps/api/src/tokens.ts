@@ -20,3 +20,7 @@ export const OPS_QUEUES = Symbol('OPS_QUEUES');
 export const OPS_OPTIONS = Symbol('OPS_OPTIONS');
 /** This process's `ApiMetrics` (prom-client registry, HTTP / append / cache metrics). */
 export const API_METRICS = Symbol('API_METRICS');
+/** The process's `DependencyHealth` (outage lines, `/readyz`, dependency metrics). */
+export const DEPENDENCY_HEALTH = Symbol('DEPENDENCY_HEALTH');
+/** The process's `GracefulShutdown`: connections opened during start-up register their close. */
+export const SHUTDOWN = Symbol('SHUTDOWN');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
 import { startEsdbEmulator, type EsdbEmulator } from '@cmk/esdb-emulator';
 import { openEsdbEventStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
@@ -110,6 +111,36 @@ export class E2eEnvironment {
     if (this.esdb) return openEsdbEventStore({ url: this.esdb.url });
     if (this.postgres) return openPostgresEventStore({ url: this.postgres.url, poolMax: 4 });
     return openSqliteEventStore({ path: join(this.dataDir, 'events.sqlite') });
+  }
+
+  /**
+   * An event store outage on the embedded store: another process-level connection takes the
+   * SQLite write lock (BEGIN EXCLUSIVE) until `release()`. Reads still work; every append waits
+   * for its busy timeout and fails with SQLITE_BUSY.
+   */
+  lockSqlite(): { release(): void } {
+    const db = new BetterSqlite3(join(this.dataDir, 'events.sqlite'), { timeout: 5_000 });
+    db.exec('BEGIN EXCLUSIVE');
+    return {
+      release: () => {
+        db.exec('COMMIT');
+        db.close();
+      },
+    };
+  }
+
+  /**
+   * Makes the apps' event store unavailable until `end()`: the EventStoreDB emulator stopped
+   * (connections refused, its log kept), or the SQLite file write-locked by another connection.
+   */
+  async interruptEventStore(): Promise<{ end(): Promise<void> }> {
+    const esdb = this.esdb;
+    if (esdb) {
+      await esdb.stop();
+      return { end: () => esdb.restart() };
+    }
+    const lock = this.lockSqlite();
+    return { end: async () => lock.release() };
   }
 
   /** A client with the operator token. */

@@ -15,6 +15,8 @@ export interface HealthLogger {
 }
 
 export interface KeyHealthFleetOptions {
+  /** Outages of Redis are reported here instead of logged (the apps' dependency-health service). */
+  readonly outages?: { noticed(error: unknown, source: string): boolean };
   readonly store: EventStore;
   readonly redis: Redis;
   /** BullMQ connection options (the re-encryption fleet's `bullConnection`). */
@@ -71,7 +73,13 @@ export function startKeyHealthFleet(options: KeyHealthFleetOptions): KeyHealthFl
     { connection, name: options.workerName, concurrency: options.concurrency ?? 4 },
   );
   worker.on('failed', (job, error) => logger.warn(`key health probe ${job?.id ?? '?'} failed: ${error.message}`));
-  worker.on('error', (error) => logger.warn(`key health worker error: ${error.message}`));
+  // Outages of Redis go to the process's dependency-health service (one line per outage); the
+  // queue needs a listener too, or BullMQ prints each connection error raw on stderr.
+  const onError = (what: string) => (error: Error) => {
+    if (!options.outages?.noticed(error, `key health ${what}`)) logger.warn(`key health ${what} error: ${error.message}`);
+  };
+  worker.on('error', onError('worker'));
+  queue.on('error', onError('queue'));
 
   // The slot this process last added per key: each key costs one Redis call per interval, not per tick.
   const added = new Map<string, number>();

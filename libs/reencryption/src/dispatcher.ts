@@ -13,6 +13,17 @@ export interface FleetLogger {
   error(message: string): void;
 }
 
+/**
+ * Where failures that are outages of Redis or the event store go (the apps' dependency-health
+ * service): `noticed` answers true when it took note of one, and the caller logs nothing, so an
+ * outage is one line, not one per retry of every loop and job.
+ */
+export interface OutageSink {
+  noticed(error: unknown, source: string): boolean;
+  /** The same for failures reported late (failed jobs): counted, but never starts an outage. */
+  absorbs(error: unknown): boolean;
+}
+
 export interface DispatcherOptions {
   readonly store: EventStore;
   readonly redis: Redis;
@@ -20,6 +31,8 @@ export interface DispatcherOptions {
   /** The finalize queue, to see whether a run's flow already exists. */
   readonly finalizeQueue: Queue;
   readonly logger: FleetLogger;
+  /** Outages are reported here instead of logged. Default: logged like any failure. */
+  readonly outages?: OutageSink;
   /** Attempts of a plan job. Default 20. */
   readonly planAttempts?: number;
 }
@@ -68,7 +81,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         }
       } catch (error) {
         if (stopped) break;
-        options.logger.warn(`dispatcher: ${error instanceof Error ? error.message : String(error)}; resubscribing in ${backoffMs} ms`);
+        if (!options.outages?.noticed(error, 'dispatcher')) options.logger.warn(`dispatcher: ${error instanceof Error ? error.message : String(error)}; resubscribing in ${backoffMs} ms`);
         await subscription?.unsubscribe().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 5_000);

@@ -11,12 +11,19 @@ type Hash = Record<string, string>;
  */
 class FleetSnapshot {
   private pending: Promise<{ metrics: Hash; batches: Hash }> | undefined;
+  private last: { metrics: Hash; batches: Hash } = { metrics: {}, batches: {} };
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly available: () => boolean,
+  ) {}
 
   read(): Promise<{ metrics: Hash; batches: Hash }> {
+    // During a Redis outage a read would wait for its return: the scrape answers with the last
+    // counts instead (counters must not drop to 0), so `cmk_dependency_up` 0 still gets out.
+    if (!this.available()) return Promise.resolve(this.last);
     this.pending ??= Promise.all([this.redis.hgetall(fleetKeys.metrics), this.redis.hgetall(fleetKeys.batchesByWorker)])
-      .then(([metrics, batches]) => ({ metrics, batches }))
+      .then(([metrics, batches]) => (this.last = { metrics, batches }))
       .finally(() => setTimeout(() => (this.pending = undefined), 250).unref());
     return this.pending;
   }
@@ -64,8 +71,8 @@ class FleetHistogram {
  * prom-client collectors on `registry`, read from Redis on each scrape. One scrape target (the
  * api) sees the whole fleet however many workers come and go.
  */
-export function registerFleetCollectors(registry: Registry, redis: Redis): void {
-  const snapshot = new FleetSnapshot(redis);
+export function registerFleetCollectors(registry: Registry, redis: Redis, available: () => boolean = () => true): void {
+  const snapshot = new FleetSnapshot(redis, available);
   new Counter({
     name: 'cmk_reencryption_rewraps_total',
     help: 'Data keys rewrapped by the fleet.',

@@ -79,7 +79,12 @@ export class FleetMetrics {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stop();
     await this.flush().catch(() => undefined);
+  }
+
+  /** Stops flushing without a last write (Redis is unreachable: the write would never return). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
   }
 }

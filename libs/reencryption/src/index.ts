@@ -6,7 +6,7 @@ export { KmsRateLimiter } from './kms-rate-limiter';
 export { FleetMetrics, BATCH_SECONDS_BUCKETS, KMS_SECONDS_BUCKETS } from './fleet-metrics';
 export { registerFleetCollectors } from './fleet-collectors';
 export { rewrapBatch, failureCode, type BatchDependencies, type BatchResult } from './rewrap-batch';
-export { startDispatcher, type Dispatcher, type DispatcherOptions, type FleetLogger } from './dispatcher';
+export { startDispatcher, type Dispatcher, type DispatcherOptions, type FleetLogger, type OutageSink } from './dispatcher';
 export { runPlan } from './plan';
 export { runFinalize, INCOMPLETE_CODE } from './finalize';
 export { startReencryptionFleet, bullConnection, type Fleet, type FleetOptions } from './fleet';

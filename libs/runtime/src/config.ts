@@ -78,6 +78,12 @@ export interface CommonConfig {
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** `LOG_FORMAT`: `text` (default; coloured on a terminal) or `json` (one object per line, for log shippers). */
   readonly logFormat: 'text' | 'json';
+  /**
+   * `CMK_SHUTDOWN_GRACE_MS`, default 10 000: from SIGTERM/SIGINT to the exit, whatever the state
+   * of Redis and the event store (also during start-up). Keep it under the orchestrator's kill
+   * timeout (Kubernetes: `terminationGracePeriodSeconds`, 30 s by default).
+   */
+  readonly shutdownGraceMs: number;
 }
 
 export function readCommonConfig(reader: EnvReader): CommonConfig {
@@ -88,5 +94,6 @@ export function readCommonConfig(reader: EnvReader): CommonConfig {
     pgPoolMax: reader.int('CMK_PG_POOL_MAX', 10, 1, 1000),
     logLevel: reader.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     logFormat: reader.oneOf('LOG_FORMAT', 'text', ['text', 'json'] as const),
+    shutdownGraceMs: reader.int('CMK_SHUTDOWN_GRACE_MS', 10_000, 500, 600_000),
   };
 }

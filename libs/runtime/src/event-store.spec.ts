@@ -1,7 +1,7 @@
 import { describeEventStore, eventStoreKind, redactUrl } from './event-store';
 import type { CommonConfig } from './config';
 
-const config = (eventStoreUrl: string | undefined): CommonConfig => ({ eventStoreUrl, pgPoolMax: 10, dataDir: '/data', redisUrl: 'redis://r', logLevel: 'log', logFormat: 'text' });
+const config = (eventStoreUrl: string | undefined): CommonConfig => ({ eventStoreUrl, pgPoolMax: 10, dataDir: '/data', redisUrl: 'redis://r', logLevel: 'log', logFormat: 'text', shutdownGraceMs: 10_000 });
 
 describe('event store selection', () => {
   it('picks the adapter from the URL scheme alone', () => {

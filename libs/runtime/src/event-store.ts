@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { openEsdbEventStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import type { CommonConfig } from './config';
+import type { DependencyHealth } from './dependency-health';
 
 type StoreKind = 'sqlite' | 'esdb' | 'postgres';
 
@@ -29,7 +30,7 @@ export function sqlitePath(config: CommonConfig): string {
 }
 
 /** Selecting the adapter is configuration only: see {@link eventStoreKind}. */
-export async function openEventStore(config: CommonConfig): Promise<EventStore> {
+export async function openEventStore(config: CommonConfig, health?: Pick<DependencyHealth, 'noticed'>): Promise<EventStore> {
   const url = config.eventStoreUrl;
   switch (eventStoreKind(config)) {
     case 'sqlite':
@@ -46,7 +47,8 @@ export async function openEventStore(config: CommonConfig): Promise<EventStore> 
       });
     }
     case 'esdb':
-      return openEsdbEventStore({ url: url as string });
+      // A subscription's drops (it resubscribes by itself) are outages for `health`, not log lines.
+      return openEsdbEventStore({ url: url as string, subscriptions: { onRetry: (error) => health?.noticed(error, 'event store subscription') } });
   }
 }
 

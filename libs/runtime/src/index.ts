@@ -5,3 +5,8 @@ export * from './store-identity';
 export * from './redis-ownership';
 export * from './startup';
 export * from './logging';
+export * from './outage-errors';
+export * from './dependency-health';
+export * from './dependency-probes';
+export * from './shutdown';
+export * from './until-available';

@@ -23,3 +23,13 @@ export function loadConfigOrExit<T>(load: () => T): T {
     throw error;
   }
 }
+
+/**
+ * Node prints process warnings (deprecations, a library's "upgrade Node" notice) raw and
+ * multi-line on stderr, which breaks `LOG_FORMAT=json`. This replaces that printer with one
+ * logger line per warning.
+ */
+export function logProcessWarnings(logger: { warn(message: string): void }): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn(`${warning.name}: ${warning.message.replace(/\s*\n\s*/g, ' ')}`));
+}

@@ -36,9 +36,24 @@ export class ServiceProcess {
     return this.child?.pid;
   }
 
-  /** The last lines the process printed (stdout and stderr). */
-  logs(): string {
-    return this.output.slice(-200).join('');
+  /** The exit code once the process has exited, `null` while it runs (or after a signal). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
+  /** True while the process runs (neither exited nor killed by a signal). */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last output the process printed (stdout and stderr): `chunks` pipe reads, 200 by default. */
+  logs(chunks = 200): string {
+    return this.output.slice(-chunks).join('');
+  }
+
+  /** Everything kept of this process's output (for parsing log lines). */
+  allLogs(): string {
+    return this.output.join('');
   }
 
   private async spawn(): Promise<void> {
@@ -52,7 +67,8 @@ export class ServiceProcess {
     this.child = child;
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString());
-      if (this.output.length > 2_000) this.output = this.output.slice(-1_000);
+      // Bounded, cut at a chunk border: a parser of the whole output may see one partial first line.
+      if (this.output.length > 20_000) this.output = this.output.slice(-10_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

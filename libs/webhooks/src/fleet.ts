@@ -11,6 +11,8 @@ import type { WebhookSettings } from './settings';
 import type { Resolver } from './url-policy';
 
 export interface WebhookFleetOptions {
+  /** Outages of Redis are reported here instead of logged (the apps' dependency-health service). */
+  readonly outages?: { noticed(error: unknown, source: string): boolean };
   readonly store: EventStore;
   readonly redis: Redis;
   readonly connection: ConnectionOptions;
@@ -37,7 +39,13 @@ export function startWebhookFleet(options: WebhookFleetOptions): { close(): Prom
     concurrency: options.concurrency ?? 8,
   });
   worker.on('failed', (job, error) => logger.warn(`webhook delivery ${job?.id ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${error.message}`));
-  worker.on('error', (error) => logger.warn(`webhook worker error: ${error.message}`));
+  // Outages of Redis go to the process's dependency-health service (one line per outage); the
+  // queue needs a listener too, or BullMQ prints each connection error raw on stderr.
+  const onError = (what: string) => (error: Error) => {
+    if (!options.outages?.noticed(error, `webhook ${what}`)) logger.warn(`webhook ${what} error: ${error.message}`);
+  };
+  worker.on('error', onError('worker'));
+  queue.on('error', onError('queue'));
   const dispatcher = startWebhookDispatcher({ store, redis, queue, log, settings, logger });
   return {
     async close() {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BACKWARDS,
+  CancelledError,
   END,
   EventStoreDBClient,
   jsonEvent,
@@ -140,6 +141,29 @@ describe('esdb-emulator (through @eventstore/db-client)', () => {
     emulator.failNextCalls(1);
     await expect(client.appendToStream(stream('fault'), event(1))).rejects.toBeInstanceOf(UnavailableError);
     await expect(client.appendToStream(stream('fault'), event(1))).resolves.toMatchObject({ success: true });
+  });
+
+  it('stops (an outage: subscriptions dropped, calls refused) and restarts on the same port with its log', async () => {
+    const name = stream('outage');
+    await client.appendToStream(name, event(1));
+    const subscription = client.subscribeToAll({ fromPosition: END });
+    const dropped = new Promise<unknown>((resolve) => subscription.once('error', resolve));
+    await waitFor(() => emulator.subscriptionCount > 0);
+    await emulator.stop();
+    try {
+      const drop = await dropped;
+      // UNAVAILABLE, or CANCELLED when the port closes before the status is on the wire: both are drops.
+      expect([UnavailableError, CancelledError].some((type) => drop instanceof type)).toBe(true);
+      await expect(client.appendToStream(name, event(2))).rejects.toThrow(/UNAVAILABLE/);
+    } finally {
+      await emulator.restart();
+    }
+    // The client's channel reconnects by itself; the first call may still see the old one fail.
+    await waitFor(async () => (await client.appendToStream(name, event(3)).catch(() => undefined))?.success === true, { timeoutMs: 20_000, description: 'appends served again' });
+    const events = [];
+    for await (const resolved of client.readStream(name)) events.push(resolved.event?.data);
+    expect(events[0]).toEqual({ n: 1 });
+    expect(events.at(-1)).toEqual({ n: 3 });
   });
 
   it('drops live subscriptions on demand', async () => {

@@ -39,6 +39,13 @@ export interface EsdbEmulator {
   resetFaults(): void;
   /** Runs a scavenge: events of hard-deleted (tombstoned) streams leave the log; returns how many. */
   scavenge(): number;
+  /**
+   * An outage: drops every subscription with UNAVAILABLE and stops listening, keeping the log,
+   * so clients see connection refusals until `restart()`.
+   */
+  stop(): Promise<void>;
+  /** Listens again on the same port, with the same log (after `stop()`). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,16 +60,31 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
   const subscriptions = new Subscriptions(log, options.caughtUpMessages ?? true);
   if (options.systemEvents ?? true) seedSystemEvents(log);
 
-  const server = new Server();
-  // ServerFeatures and Gossip are deliberately not registered: grpc-js answers UNIMPLEMENTED,
-  // which makes the client fall back to plain Append, and a single-host connection string never
-  // gossips.
-  server.addService(StreamsService, streamsService(log, subscriptions, faults));
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
-  });
+  const listen = async (at: number): Promise<{ server: Server; port: number }> => {
+    const server = new Server();
+    // ServerFeatures and Gossip are deliberately not registered: grpc-js answers UNIMPLEMENTED,
+    // which makes the client fall back to plain Append, and a single-host connection string never
+    // gossips.
+    server.addService(StreamsService, streamsService(log, subscriptions, faults));
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${at}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    });
+    return { server, port };
+  };
+  const shutdown = (server: Server) =>
+    new Promise<void>((resolve) => {
+      // Clients keep their channel open; give in-flight calls a moment, then cut them.
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 500);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  let { server, port } = await listen(options.port ?? 0);
+  let running = true;
 
   return {
     url: `esdb://${host}:${port}?tls=false`,
@@ -75,19 +97,21 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
     setLatency: (ms) => faults.setLatency(ms),
     resetFaults: () => faults.reset(),
     scavenge: () => log.scavenge(),
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      subscriptions.dropAll(status.UNAVAILABLE, 'Server is shutting down');
+      server.forceShutdown();
+    },
+    restart: async () => {
+      if (running) return;
+      ({ server, port } = await listen(port));
+      running = true;
+    },
     close: async () => {
       subscriptions.endAll();
-      await new Promise<void>((resolve) => {
-        // Clients keep their channel open; give in-flight calls a moment, then cut them.
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 500);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      if (running) await shutdown(server);
+      running = false;
     },
   };
 }

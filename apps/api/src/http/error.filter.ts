@@ -1,8 +1,10 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApplicationError } from '@cmk/application';
 import { DomainError, httpStatusOf } from '@cmk/domain';
 import { ConcurrencyError, EventStoreUnavailableError } from '@cmk/eventstore';
+import { outageDependency, type DependencyHealth } from '@cmk/runtime';
+import { DEPENDENCY_HEALTH } from '../tokens';
 import { errorBody, type ErrorBody } from './error-body';
 import { requestIdOf } from './command-context';
 
@@ -35,11 +37,15 @@ const HTTP_CODES: Record<number, string> = {
 
 /**
  * Maps every failure to `{ error: { code, message, details } }`. Known errors keep their stable
- * codes; anything unexpected is a 500 with a request id and no stack or internal message.
+ * codes; an outage of Redis or the event store is a 503 `DEPENDENCY_UNAVAILABLE` (counted by the
+ * dependency-health service, not logged per request); anything unexpected is a 500 with a
+ * request id and no stack or internal message.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
+
+  constructor(@Optional() @Inject(DEPENDENCY_HEALTH) private readonly health?: DependencyHealth) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -58,7 +64,7 @@ export class ErrorFilter implements ExceptionFilter {
       return { status: 409, body: errorBody('CONCURRENT_CHANGE', 'Another change to the same resource won the race; read it again and retry') };
     }
     if (exception instanceof EventStoreUnavailableError) {
-      this.logger.warn(`${exception.message} on ${request.method} ${request.path} (request ${requestIdOf(request)})`);
+      if (!this.health?.noticed(exception, `${request.method} ${request.path}`)) this.logger.warn(`${exception.message} on ${request.method} ${request.path} (request ${requestIdOf(request)})`);
       return { status: 503, body: errorBody('EVENT_STORE_UNAVAILABLE', 'The event store is unavailable; retry with the same Idempotency-Key', { requestId: requestIdOf(request) }) };
     }
     if (exception instanceof HttpException) {
@@ -73,6 +79,12 @@ export class ErrorFilter implements ExceptionFilter {
     const parsed = bodyParserError(exception);
     if (parsed) return parsed;
     const requestId = requestIdOf(request);
+    const dependency = outageDependency(exception);
+    if (dependency) {
+      this.health?.noticed(exception, `${request.method} ${request.path}`);
+      const what = dependency === 'redis' ? 'Redis' : 'The event store';
+      return { status: 503, body: errorBody('DEPENDENCY_UNAVAILABLE', `${what} is unavailable; retry shortly`, { dependency, requestId }) };
+    }
     const name = exception instanceof Error ? exception.name : typeof exception;
     this.logger.error(`Unhandled ${name} on ${request.method} ${request.path} (request ${requestId}): ${exception instanceof Error ? exception.message : ''}`);
     return { status: 500, body: errorBody('INTERNAL', 'Something went wrong on our side', { requestId }) };

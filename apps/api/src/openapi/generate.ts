@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
 import { AppModule } from '../app.module';
 import { loadApiConfig } from '../config';
 import { buildOpenApiDocument } from './openapi';
@@ -15,7 +17,10 @@ import { buildOpenApiDocument } from './openapi';
  */
 export async function generateOpenApiDocument(): Promise<object> {
   const config = loadApiConfig({ CMK_OPERATOR_TOKEN: 'document-generation-only-not-a-secret', CMK_DATA_DIR: '/nonexistent', PUBLIC_URL: 'http://127.0.0.1:3000' });
-  const app = await NestFactory.create(AppModule.register({ config }), { preview: true, logger: false, abortOnError: false });
+  // Never used (preview mode starts nothing), but the module binds them.
+  const health = new DependencyHealth({ logger: new Logger('dependencies'), where: { redis: '-', eventstore: '-' } });
+  const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger: new Logger('openapi') });
+  const app = await NestFactory.create(AppModule.register({ config, health, shutdown }), { preview: true, logger: false, abortOnError: false });
   try {
     return buildOpenApiDocument(app);
   } finally {

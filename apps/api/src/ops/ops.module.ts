@@ -4,8 +4,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express } from 'express';
+import type { DependencyHealth, GracefulShutdown } from '@cmk/runtime';
 import type { ApiConfig } from '../config';
-import { API_CONFIG, OPS_OPTIONS, OPS_QUEUES } from '../tokens';
+import { API_CONFIG, DEPENDENCY_HEALTH, OPS_OPTIONS, OPS_QUEUES, SHUTDOWN } from '../tokens';
 import { MetricsController } from './metrics.controller';
 import { operatorOnly } from './operator-credentials';
 import { OpsQueues } from './ops-queues';
@@ -33,7 +34,16 @@ export class OpsModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [MetricsController],
       providers: [
         { provide: OPS_OPTIONS, useValue: options },
-        { provide: OPS_QUEUES, inject: [API_CONFIG], useFactory: (config: ApiConfig) => new OpsQueues(config.redisUrl) },
+        {
+          provide: OPS_QUEUES,
+          inject: [API_CONFIG, DEPENDENCY_HEALTH, SHUTDOWN],
+          useFactory: (config: ApiConfig, health: DependencyHealth, shutdown: GracefulShutdown) => {
+            const queues = new OpsQueues(config.redisUrl, health);
+            // Also closed when a signal arrives before the app is up (closing twice is harmless).
+            shutdown.register('ops queues', () => queues.close());
+            return queues;
+          },
+        },
       ],
     };
   }

@@ -99,6 +99,12 @@ export interface EventStore {
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription;
   /** The position of the last event in the log, or `START_POSITION` when it is empty. */
   headPosition(): Promise<Position>;
+  /**
+   * Resolves when an append could take the store's write lock within `waitMs`, rejects when
+   * another writer holds it longer. Only stores whose reads keep working while a writer holds
+   * the lock (SQLite in WAL mode) have it: their outages are invisible to `headPosition`.
+   */
+  probeWriteLock?(waitMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -24,6 +24,7 @@ export function withTimedAppends(store: EventStore, observe: AppendObserver): Ev
     readAll: (options) => store.readAll(options),
     subscribeToAll: (options) => store.subscribeToAll(options),
     headPosition: () => store.headPosition(),
+    ...(store.probeWriteLock ? { probeWriteLock: (waitMs: number) => store.probeWriteLock?.(waitMs) ?? Promise.resolve() } : {}),
     close: () => store.close(),
   };
 }

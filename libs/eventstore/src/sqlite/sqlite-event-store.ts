@@ -119,6 +119,23 @@ export class SqliteEventStore implements EventStore {
     return seq < 0n ? START_POSITION : positionOf(seq);
   }
 
+  /**
+   * Takes and releases the write lock, waiting at most `waitMs` (the busy timeout of this one
+   * statement), so a health probe blocks the event loop only briefly behind another process's
+   * lock. Synchronous end to end: no append of this connection can interleave.
+   */
+  async probeWriteLock(waitMs: number): Promise<void> {
+    if (!this.db.open) throw new Error('The event store is closed');
+    const timeout = Number(this.db.pragma('busy_timeout', { simple: true }));
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(waitMs))}`);
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
   /** Ends every subscription of this store, then closes the connection. */
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));

@@ -27,6 +27,12 @@ export interface ProjectionRunnerOptions {
   readonly initialBackoffMs?: number;
   /** Default 5 000 ms. */
   readonly maxBackoffMs?: number;
+  /**
+   * Where failures that are outages of Redis or the event store go (the apps' dependency-health
+   * service, one line per outage): `noticed` answers true when it took note of one, and the
+   * runner logs nothing itself. Default: every failure is logged.
+   */
+  readonly outages?: { noticed(error: unknown, source: string): boolean };
 }
 
 const SILENT: ProjectionLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -116,7 +122,7 @@ class Runner implements ProjectionRunner {
         if (!this.stopped) this.logger.warn('projection subscription ended; resubscribing');
       } catch (error) {
         if (this.stopped) break;
-        this.logger.error('projections failed; resubscribing', { error: error instanceof Error ? error.message : String(error), backoffMs: backoff });
+        if (!this.options.outages?.noticed(error, 'projections')) this.logger.error('projections failed; resubscribing', { error: error instanceof Error ? error.message : String(error), backoffMs: backoff });
       } finally {
         await this.subscription?.unsubscribe().catch(() => undefined);
         this.subscription = undefined;
