@@ -18,6 +18,7 @@ import {
 import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
+import { requestLogOptions } from './http/request-logging';
 import { createValidationPipe } from './http/validation';
 import type { ApiMetrics } from './ops/api-metrics';
 import { setupOpenApi } from './openapi/openapi';
@@ -71,7 +72,7 @@ if (require.main === module) {
   const config = loadConfigOrExit(() => loadApiConfig());
   // One pino logger for the whole process, from the first line (start-up and outages included).
   const rootLogger = createRootLogger(config);
-  Logger.overrideLogger(nestLoggerOver(rootLogger));
+  Logger.overrideLogger(nestLoggerOver(rootLogger, requestLogOptions(rootLogger)));
   logProcessWarnings(new Logger('node'));
   const logger = new Logger('api');
   const shutdown = new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger });

@@ -52,7 +52,12 @@ export function createRootLogger(config: Pick<CommonConfig, 'logLevel' | 'logFor
 }
 
 /** Nest's `LoggerService` over a pino logger (for `Logger.overrideLogger`, or before DI exists). */
-export function nestLoggerOver(root: Pino): LoggerService {
-  const params = { pinoHttp: { logger: root } };
+/**
+ * `httpOptions`: an HTTP app's pino-http options. nestjs-pino builds its one pino-http instance
+ * from the first options it sees, so an app that installs this logger before its module must pass
+ * the same options its request log uses.
+ */
+export function nestLoggerOver(root: Pino, httpOptions: object = {}): LoggerService {
+  const params = { pinoHttp: { ...httpOptions, logger: root } };
   return new NestPinoLogger(new PinoLogger(params), params);
 }
