@@ -131,7 +131,8 @@ export class E2eEnvironment {
 
   /**
    * Makes the apps' event store unavailable until `end()`: the EventStoreDB emulator stopped
-   * (connections refused, its log kept), or the SQLite file write-locked by another connection.
+   * (connections refused, its log kept), the PostgreSQL database refusing and dropping
+   * connections, or the SQLite file write-locked by another connection.
    */
   async interruptEventStore(): Promise<{ end(): Promise<void> }> {
     const esdb = this.esdb;
@@ -139,6 +140,7 @@ export class E2eEnvironment {
       await esdb.stop();
       return { end: () => esdb.restart() };
     }
+    if (this.postgres) return this.postgres.interrupt();
     const lock = this.lockSqlite();
     return { end: async () => lock.release() };
   }

@@ -242,7 +242,7 @@ export function reencryptionSuite(eventStore: E2eEventStore): void {
       });
     }, 300_000);
 
-    it(`completes with exact counts when the event store is unavailable mid-run (${eventStore === 'esdb' ? 'emulator stopped and restarted' : 'SQLite write-locked by another connection'})`, async () => {
+    it(`completes with exact counts when the event store is unavailable mid-run (${{ esdb: 'emulator stopped and restarted', postgres: 'database refusing and dropping connections', sqlite: 'SQLite write-locked by another connection' }[eventStore]})`, async () => {
       await runThroughOutage(outageContext(), 'eventstore-outage-org', 10_000, 'event store', () => env.interruptEventStore());
     }, 300_000);
   });

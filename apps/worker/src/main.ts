@@ -101,13 +101,14 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
       digestIntervalMs: config.auditDigestIntervalSeconds * 1000,
       checkpoint: redisChainerCheckpoint(redis),
       logger: auditLogger,
+      outages: health,
     }).start();
     shutdown.register('audit chain', () => chainer.stop());
   }
   const providers = config.runReencryption || config.runKeyHealth || config.runWebhooks ? await createKeyProviders(config.keyProviders) : undefined;
   if (providers) shutdown.register('key providers', async () => providers.close());
   if (providers) {
-    const rewrapLoop = startOrgKeyRewrapLoop(providers.orgKeys, config.keyProviders.platformRewrapIntervalMs ?? 10_000, new Logger('platform-key'));
+    const rewrapLoop = startOrgKeyRewrapLoop(providers.orgKeys, config.keyProviders.platformRewrapIntervalMs ?? 10_000, new Logger('platform-key'), health);
     // Data keys written before org platform keys: moved under them in the background (idempotent).
     const platformLog = new Logger('platform-key');
     const migration = migrateLegacyPlatformDataKeys(store, providers.registry, {

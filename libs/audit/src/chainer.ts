@@ -25,6 +25,8 @@ export interface AuditChainerOptions {
   readonly batchSize?: number;
   readonly checkpoint?: ChainerCheckpoint;
   readonly logger?: ChainerLogger;
+  /** The process's outage reporter: an outage is its one line, not a line per resubscription. */
+  readonly outages?: { noticed(error: unknown, source: string): boolean };
   readonly now?: () => Date;
 }
 
@@ -79,7 +81,9 @@ export class AuditChainer {
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     const next = this.work.then(task);
-    this.work = next.catch((error: unknown) => this.options.logger?.error(`audit chain: ${error instanceof Error ? error.message : String(error)}`));
+    this.work = next.catch((error: unknown) => {
+      if (!this.options.outages?.noticed(error, 'audit chain')) this.options.logger?.error(`audit chain: ${error instanceof Error ? error.message : String(error)}`);
+    });
     return next;
   }
 
@@ -92,7 +96,7 @@ export class AuditChainer {
         await this.consume(this.subscription);
       } catch (error) {
         if (this.stopped) break;
-        this.options.logger?.error(`audit chain subscription failed; resubscribing: ${error instanceof Error ? error.message : String(error)}`);
+        if (!this.options.outages?.noticed(error, 'audit chain')) this.options.logger?.error(`audit chain subscription failed; resubscribing: ${error instanceof Error ? error.message : String(error)}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }

@@ -40,10 +40,11 @@ export async function openEventStore(config: CommonConfig, health?: Pick<Depende
       return openPostgresEventStore({
         url: url as string,
         poolMax: config.pgPoolMax,
-        // Idle connections and the LISTEN connection recover by themselves; say so, once each.
-        onBackgroundError: (error) => logger.warn(`PostgreSQL connection lost (it reconnects): ${messageOf(error)}`),
-        // An outage shows in the logs while it is being ridden out, not only when it wins.
-        retry: { onRetry: (error, attempt) => logger.warn(`PostgreSQL event store: attempt ${attempt} failed (${messageOf(error)}); retrying`) },
+        // Idle connections and the LISTEN connection recover by themselves, and retries ride out
+        // short failures: debug lines only, since an outage is logged once by the dependency
+        // health (start, reminders, end) whatever caused it.
+        onBackgroundError: (error) => logger.debug(`PostgreSQL connection lost (it reconnects): ${messageOf(error)}`),
+        retry: { onRetry: (error, attempt) => logger.debug(`PostgreSQL event store: attempt ${attempt} failed (${messageOf(error)}); retrying`) },
       });
     }
     case 'esdb':

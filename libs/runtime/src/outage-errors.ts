@@ -25,6 +25,12 @@ export function outageDependency(error: unknown): Dependency | undefined {
   if (name === 'EventStoreUnavailableError') return 'eventstore';
   if (name === 'SqliteError' && typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return 'eventstore';
   if (typeof type === 'string' && ESDB_OUTAGE_TYPES.has(type)) return 'eventstore';
+  // node-postgres: SQLSTATEs saying the database cannot serve now (class 08 connection
+  // exceptions, 57P01-57P03 shutdown / cannot connect now, 53300 too many connections, a database
+  // not accepting connections) and the client's own message for a dropped connection.
+  const text = error instanceof Error ? error.message : '';
+  if (typeof code === 'string' && field(error, 'severity') !== undefined && (/^08|^57P0[1-3]$|^53300$/.test(code) || /not currently accepting connections/.test(text))) return 'eventstore';
+  if (/^Connection terminated unexpectedly|terminating connection due to administrator command/.test(text)) return 'eventstore';
   // The AWS SDK's network errors (KMS/STS unreachable) carry `$metadata`: not ours to collapse.
   if (field(error, '$metadata') !== undefined) return undefined;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'redis';
@@ -32,7 +38,7 @@ export function outageDependency(error: unknown): Dependency | undefined {
   const message = error instanceof Error ? error.message : '';
   if (/^Connection is closed|^Stream isn't writeable|^connect E[A-Z]+ /.test(message)) return 'redis';
   // Also when wrapped, e.g. a batch job's "N data key(s) hit transient failures (first: …)".
-  if (/SQLITE_BUSY|database is locked|\b14 UNAVAILABLE\b|\b4 DEADLINE_EXCEEDED\b/.test(message)) return 'eventstore';
+  if (/SQLITE_BUSY|database is locked|\b14 UNAVAILABLE\b|\b4 DEADLINE_EXCEEDED\b|not currently accepting connections|terminating connection due to administrator command|Connection terminated unexpectedly/.test(message)) return 'eventstore';
   return undefined;
 }
 

@@ -33,6 +33,18 @@ export class PostgresTestDatabase {
   }
 
   /** Drops the database, ending whatever connections are still open to it. */
+  /**
+   * An outage as the apps see one: the database refuses new connections and every open one is
+   * terminated, until `end()` allows connections again (the data stays).
+   */
+  async interrupt(): Promise<{ end(): Promise<void> }> {
+    await withAdmin(this.adminUrl, async (client) => {
+      await client.query(`ALTER DATABASE ${this.name} WITH ALLOW_CONNECTIONS false`);
+      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.name]);
+    });
+    return { end: () => withAdmin(this.adminUrl, async (client) => void (await client.query(`ALTER DATABASE ${this.name} WITH ALLOW_CONNECTIONS true`))) };
+  }
+
   async drop(): Promise<void> {
     await withAdmin(this.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`));
   }

@@ -37,7 +37,16 @@ return 1`;
  * webhook, event), id `<webhookId>-<eventId>`: a replay or a second dispatcher adds nothing.
  * The checkpoint is stored after the jobs (at-least-once; receivers de-duplicate by event id).
  */
-export function startWebhookDispatcher(options: { store: EventStore; redis: Redis; queue: Queue<DeliveryJobData>; log: DeliveryLog; settings: WebhookSettings; logger: WebhookLogger }): { stop(): Promise<void> } {
+export function startWebhookDispatcher(options: {
+  store: EventStore;
+  redis: Redis;
+  queue: Queue<DeliveryJobData>;
+  log: DeliveryLog;
+  settings: WebhookSettings;
+  logger: WebhookLogger;
+  /** The process's outage reporter: an outage is its one line, not a line per resubscription. */
+  outages?: { noticed(error: unknown, source: string): boolean };
+}): { stop(): Promise<void> } {
   let stopped = false;
   let subscription: AllSubscription | undefined;
   const loop = (async () => {
@@ -56,7 +65,7 @@ export function startWebhookDispatcher(options: { store: EventStore; redis: Redi
         }
       } catch (error) {
         if (stopped) break;
-        options.logger.warn(`webhook dispatcher: ${error instanceof Error ? error.message : String(error)}; resubscribing in ${backoffMs} ms`);
+        if (!options.outages?.noticed(error, 'webhook dispatcher')) options.logger.warn(`webhook dispatcher: ${error instanceof Error ? error.message : String(error)}; resubscribing in ${backoffMs} ms`);
         await subscription?.unsubscribe().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 5_000);

@@ -46,7 +46,7 @@ export function startWebhookFleet(options: WebhookFleetOptions): { close(): Prom
   };
   worker.on('error', onError('worker'));
   queue.on('error', onError('queue'));
-  const dispatcher = startWebhookDispatcher({ store, redis, queue, log, settings, logger });
+  const dispatcher = startWebhookDispatcher({ store, redis, queue, log, settings, logger, outages: options.outages });
   return {
     async close() {
       await dispatcher.stop();

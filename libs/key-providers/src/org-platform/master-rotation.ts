@@ -49,7 +49,12 @@ export interface RewrapLoop {
  * background half of `keys rotate-platform`). Errors are reported and retried next tick; a
  * tick never overlaps the previous one.
  */
-export function startOrgKeyRewrapLoop(orgKeys: OrgPlatformKeys, intervalMs: number, report: { log(message: string): void; warn(message: string): void }): RewrapLoop {
+export function startOrgKeyRewrapLoop(
+  orgKeys: OrgPlatformKeys,
+  intervalMs: number,
+  report: { log(message: string): void; warn(message: string): void },
+  outages?: { noticed(error: unknown, source: string): boolean },
+): RewrapLoop {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
   const tick = () => {
@@ -57,7 +62,9 @@ export function startOrgKeyRewrapLoop(orgKeys: OrgPlatformKeys, intervalMs: numb
       (count) => {
         if (count > 0) report.log(`rewrapped ${count} org platform key(s) to the newest platform master key`);
       },
-      (error: unknown) => report.warn(`org platform key rewrap failed (retried in ${intervalMs} ms): ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => {
+        if (!outages?.noticed(error, 'org platform key rewrap')) report.warn(`org platform key rewrap failed (retried in ${intervalMs} ms): ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
   };
   tick();
