@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { HttpClient } from '@cmk/testing';
 import { E2eEnvironment, type DemoKey } from './e2e-environment';
 import { DataKeyFixture } from './reencryption-data-keys';
 import { launchBrowser, newPage, seriousA11yViolations, StepShots } from './browser';
@@ -137,6 +138,19 @@ describe('admin console in a browser', () => {
     expect(await page.locator('section.banner .transport').innerText()).toBe('live');
     expect(await row('Production').innerText()).toContain('Default');
     await SHOTS.take(page, 'first-key-completed');
+  });
+
+  it('shows each key\'s health: not checked before its first probe, healthy once a check ran', async () => {
+    const health = row('Production').locator('td').nth(3);
+    expect(await health.innerText()).toBe('Not checked yet');
+    const admin = new HttpClient(env.baseUrl, adminToken);
+    const list = await admin.get<{ keys: { id: string; name: string }[] }>('/api/orgs/acme/customer-managed-keys');
+    const production = list.body.keys.find((key) => key.name === 'Production');
+    if (!production) throw new Error('no Production key in the list');
+    const checked = await admin.post<{ health: { state: string } }>(`/api/orgs/acme/customer-managed-keys/${production.id}/check`, {});
+    expect([checked.status, checked.body.health.state]).toEqual([200, 'healthy']);
+    await page.reload();
+    await row('Production').locator('.health', { hasText: 'Healthy' }).waitFor();
   });
 
   it('adds a second key by alias ARN, sets it default, and disables the first into it', async () => {

@@ -1,9 +1,34 @@
 import { useState } from 'react';
-import { keysSetDefault, type Client, type KeyListDto, type ReencryptionDto } from '@cmk/api-client';
+import { keysSetDefault, type Client, type KeyHealthDto, type KeyListDto, type ReencryptionDto } from '@cmk/api-client';
 import { call } from './api';
 import { describeFailure, disableReason, setDefaultReason } from './messages';
 
 const STATE_LABELS: Record<string, string> = { active: 'Active', disabling: 'Disabling…', disabled: 'Disabled' };
+
+const HEALTH_LABELS: Record<string, string> = {
+  healthy: 'Healthy',
+  degraded: 'Degraded',
+  unreachable: 'Unreachable',
+  access_denied: 'Access denied',
+  disabled: 'Disabled in KMS',
+  pending_deletion: 'Pending deletion in KMS',
+  not_found: 'Not found in KMS',
+  unknown: 'Checking…',
+};
+
+/** The key's health from its canary probes: the state, and in words why when it is not healthy. */
+function HealthCell(props: { health: KeyHealthDto | null | undefined }) {
+  const { health } = props;
+  if (!health) return <span className="muted">Not checked yet</span>;
+  return (
+    <>
+      <span className={`health health-${health.state}`} title={`Last checked ${new Date(health.checkedAt).toLocaleString()}`}>
+        {HEALTH_LABELS[health.state] ?? health.state}
+      </span>
+      {health.state !== 'healthy' && <div className="reason">{health.reason}</div>}
+    </>
+  );
+}
 
 /**
  * The key table. Row actions are enabled exactly when the API's `canSetDefault`/`canDisable`
@@ -45,6 +70,7 @@ export function KeyTable(props: {
           <th scope="col">Type</th>
           <th scope="col">Default</th>
           <th scope="col">State</th>
+          <th scope="col">Health</th>
           <th scope="col">Actions</th>
         </tr>
       </thead>
@@ -64,6 +90,9 @@ export function KeyTable(props: {
               <td>{key.isDefault ? <span className="badge">Default</span> : <span className="muted">—</span>}</td>
               <td>
                 <span className={`state state-${key.state}`}>{STATE_LABELS[key.state] ?? key.state}</span>
+              </td>
+              <td>
+                <HealthCell health={key.health} />
               </td>
               <td className="row-actions">
                 <div>
