@@ -1,4 +1,4 @@
-import { waitFor, type ServiceProcess } from '@cmk/testing';
+import { freePort, waitFor, type ServiceProcess } from '@cmk/testing';
 import { E2eEnvironment } from './e2e-environment';
 import { outageLines, parseJsonLogs } from './json-logs';
 
@@ -17,9 +17,18 @@ interface Readiness {
  */
 describe.each(['sqlite', 'esdb'] as const)('dependency outages on %s (api + worker processes)', (eventStore) => {
   let env: E2eEnvironment;
+  /** The worker's own probe port (`CMK_WORKER_HTTP_PORT`). */
+  let workerUrl: string;
 
   beforeAll(async () => {
-    env = await E2eEnvironment.start({ eventStore, worker: true, redisAppendOnly: true, env: { LOG_FORMAT: 'json', LOG_LEVEL: 'log', CMK_SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
+    const workerPort = await freePort();
+    workerUrl = `http://127.0.0.1:${workerPort}`;
+    env = await E2eEnvironment.start({
+      eventStore,
+      worker: true,
+      redisAppendOnly: true,
+      env: { LOG_FORMAT: 'json', LOG_LEVEL: 'log', CMK_SHUTDOWN_GRACE_MS: String(GRACE_MS), CMK_WORKER_HTTP_PORT: String(workerPort) },
+    });
     await started(worker());
   }, 120_000);
 
@@ -42,6 +51,11 @@ describe.each(['sqlite', 'esdb'] as const)('dependency outages on %s (api + work
   async function readiness(): Promise<{ status: number; body: Readiness }> {
     const response = await env.anonymous().get<Readiness>('/readyz');
     return { status: response.status, body: response.body };
+  }
+
+  /** The worker probe's `/readyz` status (undefined while it does not answer). */
+  async function workerReadiness(): Promise<number | undefined> {
+    return fetch(`${workerUrl}/readyz`).then((response) => response.status, () => undefined);
   }
 
   async function metric(name: string, dependency: string): Promise<number | undefined> {
@@ -75,9 +89,11 @@ describe.each(['sqlite', 'esdb'] as const)('dependency outages on %s (api + work
     expect(await metric('cmk_dependency_up', 'redis')).toBe(0);
     expect(await metric('cmk_dependency_outages_total', 'redis')).toBe(1);
     await waitFor(() => outageLines(worker().allLogs(), 'Redis').length > 0, { timeoutMs: 15_000, description: `the worker's outage line\n${worker().logs()}` });
+    await waitFor(async () => (await workerReadiness()) === 503, { timeoutMs: 15_000, description: "the worker's /readyz 503 during the outage" });
 
     await env.redis.restart();
     await waitFor(async () => (await readiness()).status === 200, { timeoutMs: 15_000, description: 'readyz 200 once Redis is back' });
+    await waitFor(async () => (await workerReadiness()) === 200, { timeoutMs: 15_000, description: "the worker's /readyz 200 once Redis is back" });
     expect(await metric('cmk_dependency_up', 'redis')).toBe(1);
     expect(await metric('cmk_dependency_outages_total', 'redis')).toBe(1);
     for (const process of [env.api, worker()]) {
