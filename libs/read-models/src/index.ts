@@ -6,3 +6,4 @@ export { DEFAULT_NAMESPACE, readModelKeys, type ReadModelKeys } from './redis/ke
 export { ProjectionWriter, type BatchResult } from './redis/projection-writer';
 export * from './redis/read-model-queries';
 export * from './runner/projection-runner';
+export { forwardCheckpoint, type ForwardCheckpoint } from './redis/forward-checkpoint';

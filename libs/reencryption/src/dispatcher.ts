@@ -1,7 +1,8 @@
+import { forwardCheckpoint } from '@cmk/read-models';
 import { FlowProducer, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeKeyringEvent, STREAM_PREFIX } from '@cmk/domain';
-import { formatPosition, parsePosition, type AllSubscription, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
+import { formatPosition, type AllSubscription, type EventStore, type RecordedEvent } from '@cmk/eventstore';
 import { fleetKeys, jobIds, QUEUES } from './names';
 import type { PlanJobData, RunRef } from './payloads';
 import { KEEP_RUN_JOBS } from './scheduling';
@@ -41,15 +42,6 @@ export interface Dispatcher {
   stop(): Promise<void>;
 }
 
-// Moves the checkpoint forward only: two dispatchers never drag it back.
-const ADVANCE_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local c = tonumber(string.match(current, '^(-?%d+)/'))
-  if c >= tonumber(ARGV[2]) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1`;
 
 /**
  * Follows the keyring streams from a checkpoint in Redis and turns each `ReencryptionStarted`
@@ -61,20 +53,21 @@ return 1`;
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   let stopped = false;
   let subscription: AllSubscription | undefined;
+  const checkpoint = forwardCheckpoint(options.redis, fleetKeys.dispatcherCheckpoint);
   const loop = (async () => {
     let backoffMs = 100;
     while (!stopped) {
       try {
-        const stored = await options.redis.get(fleetKeys.dispatcherCheckpoint);
-        subscription = options.store.subscribeToAll({ fromPosition: stored ? parsePosition(stored) : 'start', filter: { streamNamePrefixes: [STREAM_PREFIX.keyring] } });
+        const stored = await checkpoint.load();
+        subscription = options.store.subscribeToAll({ fromPosition: stored ?? 'start', filter: { streamNamePrefixes: [STREAM_PREFIX.keyring] } });
         if (stopped) await subscription.unsubscribe();
         let lastSaved = 0;
         for await (const item of subscription) {
           if (item.kind === 'event') {
             await dispatch(options, item.event);
-            await advance(options.redis, item.event.position);
+            await checkpoint.advance(item.event.position);
           } else if (Date.now() - lastSaved > 1_000 || item.kind === 'caught-up') {
-            await advance(options.redis, item.position);
+            await checkpoint.advance(item.position);
             lastSaved = Date.now();
           }
           backoffMs = 100;
@@ -97,9 +90,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   };
 }
 
-async function advance(redis: Redis, position: Position): Promise<void> {
-  await redis.eval(ADVANCE_SCRIPT, 1, fleetKeys.dispatcherCheckpoint, formatPosition(position), String(position.commit));
-}
 
 async function dispatch(options: DispatcherOptions, recorded: RecordedEvent): Promise<void> {
   if (recorded.type !== 'ReencryptionStarted') return;

@@ -1,7 +1,8 @@
+import { forwardCheckpoint } from '@cmk/read-models';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STREAM_PREFIX } from '@cmk/domain';
-import { formatPosition, parsePosition, type AllSubscription, type EventStore, type Position, type RecordedEvent } from '@cmk/eventstore';
+import { type AllSubscription, type EventStore, type RecordedEvent } from '@cmk/eventstore';
 import type { DeliveryLog } from './delivery-log';
 import { deliveryId, webhookKeys } from './names';
 import { recipientsOf, webhookBodyOf } from './payload';
@@ -22,15 +23,6 @@ export interface WebhookLogger {
   warn(message: string): void;
 }
 
-// Moves the checkpoint forward only: two dispatchers never drag it back.
-const ADVANCE_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local c = tonumber(string.match(current, '^(-?%d+)/'))
-  if c >= tonumber(ARGV[2]) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1`;
 
 /**
  * Follows the key-health and key-ring streams and adds one delivery job per (subscribed
@@ -49,18 +41,19 @@ export function startWebhookDispatcher(options: {
 }): { stop(): Promise<void> } {
   let stopped = false;
   let subscription: AllSubscription | undefined;
+  const checkpoint = forwardCheckpoint(options.redis, webhookKeys.dispatcherCheckpoint);
   const loop = (async () => {
     let backoffMs = 100;
     while (!stopped) {
       try {
-        const stored = await options.redis.get(webhookKeys.dispatcherCheckpoint);
-        subscription = options.store.subscribeToAll({ fromPosition: stored ? parsePosition(stored) : 'start', filter: { streamNamePrefixes: [STREAM_PREFIX.keyhealth, STREAM_PREFIX.keyring] } });
+        const stored = await checkpoint.load();
+        subscription = options.store.subscribeToAll({ fromPosition: stored ?? 'start', filter: { streamNamePrefixes: [STREAM_PREFIX.keyhealth, STREAM_PREFIX.keyring] } });
         if (stopped) await subscription.unsubscribe();
         for await (const item of subscription) {
           if (item.kind === 'event') {
             await dispatch(options, item.event);
-            await advance(options.redis, item.event.position);
-          } else if (item.kind === 'caught-up') await advance(options.redis, item.position);
+            await checkpoint.advance(item.event.position);
+          } else if (item.kind === 'caught-up') await checkpoint.advance(item.position);
           backoffMs = 100;
         }
       } catch (error) {
@@ -81,9 +74,6 @@ export function startWebhookDispatcher(options: {
   };
 }
 
-async function advance(redis: Redis, position: Position): Promise<void> {
-  await redis.eval(ADVANCE_SCRIPT, 1, webhookKeys.dispatcherCheckpoint, formatPosition(position), String(position.commit));
-}
 
 async function dispatch(options: { store: EventStore; queue: Queue<DeliveryJobData>; log: DeliveryLog; settings: WebhookSettings }, recorded: RecordedEvent): Promise<void> {
   const body = webhookBodyOf(recorded);
