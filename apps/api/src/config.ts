@@ -27,6 +27,11 @@ export interface ApiConfig extends CommonConfig {
   readonly webhooks: WebhookSettings;
   /** `CMK_STREAM_HEARTBEAT_MS`, default 15000: comment lines on the browser progress stream keep proxies from closing it. */
   readonly streamHeartbeatMs: number;
+  /**
+   * `CMK_QUEUE_DASHBOARD_WRITE`, default `false`: the queue dashboard at `/admin/queues` is
+   * read-only (no retry, promote, clean, pause, add, remove) unless this is `true`.
+   */
+  readonly queueDashboardWritable: boolean;
 }
 
 /** Reads and validates the api's configuration once, at start-up. */
@@ -50,6 +55,7 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
     keyHealth: readKeyHealthSettings(reader),
     webhooks: readWebhookSettings(reader),
+    queueDashboardWritable: reader.oneOf('CMK_QUEUE_DASHBOARD_WRITE', 'false', ['true', 'false'] as const) === 'true',
   };
   reader.check();
   return config;

@@ -88,11 +88,11 @@ export class E2eEnvironment {
     return environment;
   }
 
-  async startApi(): Promise<ServiceProcess> {
+  async startApi(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
     this.api = await ServiceProcess.start({
       name: 'api',
       script: 'dist/apps/api/src/main.js',
-      env: { ...this.env, CMK_OPERATOR_TOKEN: this.operatorToken },
+      env: { ...this.env, CMK_OPERATOR_TOKEN: this.operatorToken, ...extraEnv },
       readyUrl: `${this.baseUrl}/readyz`,
     });
     this.processes.push(this.api);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FleetMetrics } from './fleet-metrics';
-import { isRunning, readKeyring } from './run-keyring';
+import { readKeyring, runKeysFor } from './run-keyring';
 import { fleetKeys } from './names';
 import { parseBatchJob } from './payloads';
 import { rewrapBatch, type BatchDependencies } from './rewrap-batch';
@@ -18,16 +18,17 @@ export interface BatchJobDependencies extends BatchDependencies {
 }
 
 /**
- * One rewrap-batch job: rewrap, count the outcomes (idempotently), report progress, and throw
+ * One rewrap-batch job: source and destination come from the key ring's running run (a job of
+ * another run, of no run, or naming other keys is refused, see `runKeysFor`); rewrap, count the outcomes (idempotently), report progress, and throw
  * when some keys hit transient failures so BullMQ retries the batch with backoff; the retry
  * skips the keys already moved.
  */
 export async function processBatchJob(deps: BatchJobDependencies, job: Job): Promise<{ done: number; failed: number; skipped: number }> {
   const data = parseBatchJob(job.data);
   const keyring = await readKeyring(deps.store, data.orgId);
-  if (!isRunning(keyring, data.reencryptionId)) return { done: 0, failed: 0, skipped: data.dataKeyIds.length };
+  const keys = runKeysFor(keyring, data);
   const started = performance.now();
-  const result = await rewrapBatch(deps, data, keyring, String(job.id));
+  const result = await rewrapBatch(deps, data, keyring, keys, String(job.id));
   await deps.progress.record(data.reencryptionId, result.outcomes);
   deps.metrics.batch((performance.now() - started) / 1000);
   await deps.redis.hincrby(fleetKeys.batchesByWorker, deps.workerName, 1);

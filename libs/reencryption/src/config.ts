@@ -20,7 +20,17 @@ export interface ReencryptionSettings {
   readonly batchAttempts: number;
   /** `CMK_INDEX_WAIT_MS`: how long a plan/finalize job waits for the data-key index before retrying. Default 30 000. */
   readonly indexWaitMs: number;
+  /**
+   * `CMK_REWRAP_CHECK`: how each new wrapped form is checked before it is appended. `key-arn`: the
+   * key KMS reports it used must be the key ring's destination key. `decrypt`: that, and the new
+   * form is unwrapped with the destination key and compared with the plaintext (one more KMS
+   * call per data key). Default `key-arn` (see docs/benchmarks.md for the cost of `decrypt`).
+   */
+  readonly rewrapCheck: RewrapCheck;
 }
+
+export const REWRAP_CHECKS = ['key-arn', 'decrypt'] as const;
+export type RewrapCheck = (typeof REWRAP_CHECKS)[number];
 
 export const DEFAULT_REENCRYPTION_SETTINGS: ReencryptionSettings = {
   batchSize: 500,
@@ -32,6 +42,7 @@ export const DEFAULT_REENCRYPTION_SETTINGS: ReencryptionSettings = {
   lockDurationMs: 30_000,
   batchAttempts: 10,
   indexWaitMs: 30_000,
+  rewrapCheck: 'key-arn',
 };
 
 /** Reads the settings through the app's reader (problems are collected, not thrown). */
@@ -47,5 +58,6 @@ export function readReencryptionSettings(reader: EnvReader): ReencryptionSetting
     lockDurationMs: reader.int('CMK_JOB_LOCK_MS', d.lockDurationMs, 1_000, 600_000),
     batchAttempts: reader.int('CMK_JOB_ATTEMPTS', d.batchAttempts, 1, 100),
     indexWaitMs: reader.int('CMK_INDEX_WAIT_MS', d.indexWaitMs, 100, 600_000),
+    rewrapCheck: reader.oneOf('CMK_REWRAP_CHECK', d.rewrapCheck, REWRAP_CHECKS),
   };
 }

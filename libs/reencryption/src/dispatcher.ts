@@ -103,7 +103,7 @@ async function dispatch(options: DispatcherOptions, recorded: RecordedEvent): Pr
   if (event.type !== 'ReencryptionStarted') return;
   const { orgId, reencryptionId, from, to } = event.data;
   if (await options.finalizeQueue.getJob(jobIds.finalize(reencryptionId))) return;
-  const run: RunRef = { orgId, reencryptionId, from: [...from], to };
+  const run: RunRef = { orgId, reencryptionId };
   const plan: PlanJobData = { ...run, startedAt: formatPosition(recorded.position) };
   await options.flows.add({
     name: 'finalize',

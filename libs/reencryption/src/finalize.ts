@@ -3,8 +3,8 @@ import type { EventMetadata, KeyringCommand } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './run-keyring';
-import { parseFinalizeJob, type RunRef } from './payloads';
+import { isRunning, readKeyring, runKeysFor, sendKeyringCommand, systemMetadata } from './run-keyring';
+import { parseFinalizeJob, type RunKeys, type RunRef } from './payloads';
 import type { RunCounters, RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';
 import { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder } from './platform-key-shredding';
@@ -42,11 +42,12 @@ export async function runFinalize(deps: FinalizeDependencies, job: Job, token: s
       if (keyring.runs[data.reencryptionId] === 'completed') await recordShredding(deps, data.orgId, data.reencryptionId, String(job.id));
       return { outcome: 'not running' };
     }
+    const keys = runKeysFor(keyring, data);
     const head = await deps.store.headPosition();
     const caughtUp = await deps.queries.waitForCheckpoint(head, { timeoutMs: deps.settings.indexWaitMs, intervalMs: 50 });
     if (!caughtUp) throw new Error('The data-key index has not caught up with the event store yet');
 
-    const leftovers = await findLeftovers(deps, data);
+    const leftovers = await findLeftovers(deps, data, keys);
     const round = (await currentRound(job)) ?? data.round ?? 1;
     if (leftovers.length > 0 && round < deps.settings.maxRounds && token !== undefined) {
       const next = round + 1;
@@ -54,7 +55,7 @@ export async function runFinalize(deps: FinalizeDependencies, job: Job, token: s
         const ids = leftovers.slice(page * deps.settings.batchSize, (page + 1) * deps.settings.batchSize);
         await scheduleBatch(deps.batches, deps.progress, deps.settings, data, next, page, ids);
       }
-      await job.updateData({ ...data, round: next });
+      await job.updateData({ orgId: data.orgId, reencryptionId: data.reencryptionId, round: next });
       if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
       continue; // the children finished already: check again
     }
@@ -85,9 +86,9 @@ async function currentRound(job: Job): Promise<number | undefined> {
 }
 
 /** Data keys still under a source of the run, minus those that failed in it. */
-async function findLeftovers(deps: FinalizeDependencies, run: RunRef): Promise<string[]> {
+async function findLeftovers(deps: FinalizeDependencies, run: RunRef, keys: RunKeys): Promise<string[]> {
   const leftovers: string[] = [];
-  for (const source of run.from) {
+  for (const source of keys.from) {
     let cursor: string | undefined;
     do {
       const page = await deps.queries.listDataKeys(run.orgId, source, { cursor, limit: 10_000 });

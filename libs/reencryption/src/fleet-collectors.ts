@@ -107,6 +107,20 @@ export function registerFleetCollectors(registry: Registry, redis: Redis, availa
     },
   });
   new Counter({
+    name: 'cmk_reencryption_jobs_refused_total',
+    help: 'Re-encryption jobs refused before touching a data key, by queue (plan, batch, finalize) and reason (malformed, unknown_run, run_not_running, keys_disagree).',
+    labelNames: ['queue', 'reason'],
+    registers: [registry],
+    async collect() {
+      const { metrics } = await snapshot.read();
+      this.reset();
+      for (const [field, value] of Object.entries(metrics)) {
+        const match = /^refused:(plan|batch|finalize):([a-z_]+)$/.exec(field);
+        if (match) this.inc({ queue: match[1], reason: match[2] }, Number(value));
+      }
+    },
+  });
+  new Counter({
     name: 'cmk_kms_calls_total',
     help: 'KMS calls made by the fleet, by operation and result (ok, throttled, error).',
     labelNames: ['operation', 'result'],

@@ -15,7 +15,6 @@ type HistogramName = 'batch' | 'kms';
  */
 export class FleetMetrics {
   private counts = new Map<string, number>();
-  private batchLatencies: number[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -40,21 +39,18 @@ export class FleetMetrics {
     this.add(`failures:${code}`, 1);
   }
 
+  /** A job refused before it touched anything (its payload or its run disagrees with the key ring). */
+  refused(queue: string, reason: string): void {
+    this.add(`refused:${queue}:${reason}`, 1);
+  }
+
   kmsCall(operation: string, seconds: number, result: 'ok' | 'throttled' | 'error'): void {
     this.add(`kms_calls:${operation}:${result}`, 1);
     this.observe('kms', seconds);
   }
 
   batch(seconds: number): void {
-    this.batchLatencies.push(seconds);
     this.observe('batch', seconds);
-  }
-
-  /** Batch latencies seen by this process since the last call (bench reporting). */
-  takeBatchLatencies(): number[] {
-    const taken = this.batchLatencies;
-    this.batchLatencies = [];
-    return taken;
   }
 
   private observe(name: HistogramName, seconds: number): void {

@@ -14,6 +14,7 @@ import { KmsRateLimiter } from './kms-rate-limiter';
 import { isLockLoss, LockLossLog } from './lock-losses';
 import { QUEUES } from './names';
 import { runPlan } from './plan';
+import { RefusedJobError } from './payloads';
 import { ProgressReporter, RunProgress } from './run-progress';
 
 export interface FleetOptions {
@@ -101,12 +102,14 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
   // moment without spending one of its attempts: an outage of any length never exhausts them,
   // and the job runs again within OUTAGE_RETRY_MS of the dependency's return.
   const counted =
-    <T>(run: (job: Job, token?: string) => Promise<T>) =>
+    <T>(queue: 'plan' | 'batch' | 'finalize', run: (job: Job, token?: string) => Promise<T>) =>
     async (job: Job, token?: string): Promise<T> => {
       active += 1;
       try {
         return await run(job, token);
       } catch (error) {
+        // Refused jobs fail at once (no retry) and are counted: cmk_reencryption_jobs_refused_total.
+        if (error instanceof RefusedJobError) metrics.refused(queue, error.reason);
         if (!outages?.absorbs(error)) throw error;
         await job.moveToDelayed(Date.now() + OUTAGE_RETRY_MS, token).catch(() => {
           throw error;
@@ -118,15 +121,15 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
     };
 
   const workers = [
-    new Worker(QUEUES.plan, counted((job) => runPlan({ store, queries, progress, batches, settings }, job)), { ...common, concurrency: 2 }),
+    new Worker(QUEUES.plan, counted('plan', (job) => runPlan({ store, queries, progress, batches, settings }, job)), { ...common, concurrency: 2 }),
     new Worker(
       QUEUES.batch,
-      counted((job) => processBatchJob({ store, providers, limiter, metrics, concurrency: settings.rewrapConcurrency, redis, progress, reporter, workerName }, job)),
+      counted('batch', (job) => processBatchJob({ store, providers, limiter, metrics, concurrency: settings.rewrapConcurrency, rewrapCheck: settings.rewrapCheck, redis, progress, reporter, workerName }, job)),
       { ...common, concurrency: settings.workerConcurrency },
     ),
     new Worker(
       QUEUES.finalize,
-      counted(async (job, token) => {
+      counted('finalize', async (job, token) => {
         const result = await runFinalize({ store, queries, progress, batches, settings, platformKeys: options.platformKeys }, job, token);
         // Only the finalize that appended the outcome counts it (a re-run finds it finished).
         if (result.outcome === 'ReencryptionCompleted') metrics.runFinished('completed');

@@ -1,18 +1,25 @@
 import { UnrecoverableError } from 'bullmq';
 import { parseBatchJob, parseFinalizeJob, parsePlanJob } from './payloads';
 
-const run = { orgId: 'acme', reencryptionId: 're-0123456789abcdef0123456789abcdef', from: ['platform'], to: 'k-target' };
+const run = { orgId: 'acme', reencryptionId: 're-0123456789abcdef0123456789abcdef' };
+const legacy = { ...run, from: ['platform'], to: 'k-target' };
 
 describe('job payloads are validated at the edge', () => {
-  it('accepts a well-formed batch payload and copies only the known fields', () => {
+  it('accepts a well-formed batch payload and copies only the known fields (ids, never keys)', () => {
     const parsed = parseBatchJob({ ...run, round: 2, dataKeyIds: ['dk1', 'dk2'], plaintext: 'never' });
     expect(parsed).toEqual({ ...run, round: 2, dataKeyIds: ['dk1', 'dk2'] });
   });
 
+  it("keeps the keys a previous release's payload names apart, to be compared with the key ring", () => {
+    expect(parseBatchJob({ ...legacy, round: 1, dataKeyIds: ['dk1'] })).toEqual({ ...run, named: { from: ['platform'], to: 'k-target' }, round: 1, dataKeyIds: ['dk1'] });
+    expect(() => parseFinalizeJob({ ...legacy, to: '' })).toThrow('Malformed finalize job payload: to');
+  });
+
   it.each([
     ['no orgId', { ...run, orgId: undefined, round: 1, dataKeyIds: ['dk1'] }, 'orgId'],
-    ['an empty source list', { ...run, from: [], round: 1, dataKeyIds: ['dk1'] }, 'from'],
-    ['a non-string source', { ...run, from: ['platform', 7], round: 1, dataKeyIds: ['dk1'] }, 'from[1]'],
+    ['an empty source list', { ...legacy, from: [], round: 1, dataKeyIds: ['dk1'] }, 'from'],
+    ['a non-string source', { ...legacy, from: ['platform', 7], round: 1, dataKeyIds: ['dk1'] }, 'from[1]'],
+    ['a destination without sources', { ...run, to: 'k-other', round: 1, dataKeyIds: ['dk1'] }, 'from'],
     ['a fractional round', { ...run, round: 1.5, dataKeyIds: ['dk1'] }, 'round'],
     ['no data keys', { ...run, round: 1, dataKeyIds: [] }, 'dataKeyIds'],
     ['an empty data key id', { ...run, round: 1, dataKeyIds: ['dk1', ''] }, 'dataKeyIds[1]'],
@@ -24,7 +31,7 @@ describe('job payloads are validated at the edge', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(UnrecoverableError);
-    expect((thrown as Error).message).toBe(`Malformed batch job payload: ${field}`);
+    expect(thrown).toMatchObject({ reason: 'malformed', message: `Malformed batch job payload: ${field}` });
   });
 
   it('refuses a payload that is not an object', () => {
@@ -33,8 +40,8 @@ describe('job payloads are validated at the edge', () => {
   });
 
   it('reads a plan payload with its resume cursors; unknown cursor values mean "done"', () => {
-    const parsed = parsePlanJob({ ...run, from: ['platform', 'k-old'], startedAt: '42/42', cursors: { platform: '17', 'k-old': 5 }, pages: 3 });
-    expect(parsed).toEqual({ ...run, from: ['platform', 'k-old'], startedAt: '42/42', cursors: { platform: '17', 'k-old': null }, pages: 3 });
+    const parsed = parsePlanJob({ ...run, startedAt: '42/42', cursors: { platform: '17', 'k-old': 5 }, pages: 3 });
+    expect(parsed).toEqual({ ...run, startedAt: '42/42', cursors: { platform: '17', 'k-old': null }, pages: 3 });
   });
 
   it('starts a fresh plan at page 0 and requires the start position', () => {

@@ -2,7 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import { parsePosition, type EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { isRunning, readKeyring } from './run-keyring';
+import { isRunning, readKeyring, runKeysFor } from './run-keyring';
 import { parsePlanJob } from './payloads';
 import type { RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';
@@ -25,13 +25,14 @@ export async function runPlan(deps: PlanDependencies, job: Job): Promise<{ pages
   const data = parsePlanJob(job.data);
   const keyring = await readKeyring(deps.store, data.orgId);
   if (!isRunning(keyring, data.reencryptionId)) return { skipped: 'run is not running' };
+  const { from } = runKeysFor(keyring, data);
   const caughtUp = await deps.queries.waitForCheckpoint(parsePosition(data.startedAt), { timeoutMs: deps.settings.indexWaitMs, intervalMs: 50 });
   if (!caughtUp) throw new Error(`The data-key index has not reached ${data.startedAt} yet`);
 
   const cursors: Record<string, string | null> = { ...data.cursors };
   let pages = data.pages ?? 0;
   let keys = 0;
-  for (const source of data.from) {
+  for (const source of from) {
     while (cursors[source] !== null) {
       const page = await deps.queries.listDataKeys(data.orgId, source, { cursor: cursors[source] ?? undefined, limit: deps.settings.batchSize });
       if (page.ids.length > 0) {
@@ -40,7 +41,7 @@ export async function runPlan(deps: PlanDependencies, job: Job): Promise<{ pages
         keys += page.ids.length;
       }
       cursors[source] = page.nextCursor;
-      await job.updateData({ ...data, cursors, pages });
+      await job.updateData({ orgId: data.orgId, reencryptionId: data.reencryptionId, startedAt: data.startedAt, cursors, pages });
       await job.updateProgress({ pages, keys });
     }
   }

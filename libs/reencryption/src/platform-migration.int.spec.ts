@@ -5,7 +5,7 @@ import { dataKeyStream, decodeDataKeyEvent } from '@cmk/domain';
 import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import { createKeyProviders, describeDependents, platformKekRef, type KeyProviders } from '@cmk/key-providers';
 import { SecretsService } from '@cmk/secrets';
-import { migrateLegacyPlatformDataKeys, PLATFORM_MIGRATION_ID, type PlatformMigrationProgress } from './platform-migration';
+import { legacyDataKeys, migrateLegacyPlatformDataKeys, PLATFORM_MIGRATION_ID, type PlatformMigrationProgress } from './platform-migration';
 
 const FIXTURE = resolve(__dirname, '../test-fixtures/store-before-org-keys');
 
@@ -55,6 +55,9 @@ describe('migrating a store written before org platform keys', () => {
     expect(secrets).toHaveLength(7);
     await decryptAll();
     expect((await currentKekRefs()).sort()).toEqual([...Array(6).fill('platform:v1'), 'platform:v2']);
+    // The log is scanned a page at a time (only legacy ids kept): any page size finds the same keys.
+    const legacyIds = secrets.map((secret) => secret.ciphertext.split('.')[1]).sort();
+    for (const pageSize of [1, 2, 3, 1_000]) expect((await legacyDataKeys(store, pageSize)).sort()).toEqual([...new Set(legacyIds)]);
 
     const progress: PlatformMigrationProgress[] = [];
     const result = await migrateLegacyPlatformDataKeys(store, providers.registry, { progressEvery: 2, concurrency: 2, onProgress: (p) => progress.push(p) });

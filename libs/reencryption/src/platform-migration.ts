@@ -1,6 +1,6 @@
 import { dataKeyCodec, dataKeyDecider, dataKeyStream, decodeDataKeyEvent, PLATFORM_KEY_ID, type DataKeyState, type EventMetadata } from '@cmk/domain';
 import { handleCommand, stateOf } from '@cmk/application';
-import type { EventStore } from '@cmk/eventstore';
+import { comparePositions, type EventStore, type Position } from '@cmk/eventstore';
 import { generationOfKekRef } from '@cmk/key-providers';
 import type { ProviderSource } from './rewrap-batch';
 import { readKeyring } from './run-keyring';
@@ -63,15 +63,36 @@ export function isLegacyPlatformWrap(state: DataKeyState): boolean {
   return state.status === 'issued' && state.wrappedBy === PLATFORM_KEY_ID && generationOfKekRef(state.kekRef) === undefined;
 }
 
-async function legacyDataKeys(store: EventStore): Promise<string[]> {
-  const states = new Map<string, DataKeyState>();
-  for (const raw of await store.readAll()) {
-    if (!raw.streamId.startsWith('datakey-')) continue;
-    const event = decodeDataKeyEvent(raw);
-    const id = event.data.dataKeyId;
-    states.set(id, dataKeyDecider.evolve(states.get(id) ?? dataKeyDecider.initialState(), event));
+/** Events read per page of the log when looking for legacy wraps. */
+const SCAN_PAGE = 1_000;
+
+/**
+ * The data keys whose current wrap is directly under a master key. The log is read a page at a
+ * time and only the ids of legacy keys are kept (the two data-key events each carry the wrap they
+ * leave, so no state is needed): memory is bounded by the legacy keys, not by the log. Reading
+ * the whole log and every data key's state at once cost about 2.5 KB per data key at every start
+ * (≈ 250 MB at 100 000 keys).
+ */
+export async function legacyDataKeys(store: EventStore, pageSize = SCAN_PAGE): Promise<string[]> {
+  const legacy = new Set<string>();
+  let after: Position | undefined;
+  for (;;) {
+    // readAll is inclusive: every page after the first starts with the last event already seen.
+    const maxCount = after === undefined ? pageSize : pageSize + 1;
+    const page = await store.readAll({ fromPosition: after ?? 'start', maxCount });
+    let progressed = false;
+    for (const raw of page) {
+      if (after !== undefined && comparePositions(raw.position, after) <= 0) continue;
+      after = raw.position;
+      progressed = true;
+      if (!raw.streamId.startsWith('datakey-')) continue;
+      const event = decodeDataKeyEvent(raw);
+      const wrap = event.type === 'DataKeyIssued' ? { wrappedBy: event.data.wrappedBy, kekRef: event.data.kekRef } : { wrappedBy: event.data.to, kekRef: event.data.kekRef };
+      if (wrap.wrappedBy === PLATFORM_KEY_ID && generationOfKekRef(wrap.kekRef) === undefined) legacy.add(event.data.dataKeyId);
+      else legacy.delete(event.data.dataKeyId);
+    }
+    if (page.length < maxCount || !progressed) return [...legacy];
   }
-  return [...states].filter(([, state]) => isLegacyPlatformWrap(state)).map(([id]) => id);
 }
 
 async function migrateOne(store: EventStore, providers: ProviderSource, dataKeyId: string): Promise<'migrated' | 'skipped'> {

@@ -1,10 +1,20 @@
+import { timingSafeEqual } from 'node:crypto';
 import { ApplicationError, handleCommand, readState } from '@cmk/application';
-import { dataKeyCodec, dataKeyDecider, dataKeyStream, DomainError, type DataKeyState, type KeyringState } from '@cmk/domain';
+import { dataKeyCodec, dataKeyDecider, dataKeyStream, DomainError, PLATFORM_KEY_ID, type DataKeyState, type KeyringState } from '@cmk/domain';
 import { ConcurrencyError, type EventStore } from '@cmk/eventstore';
-import { isRetryableKmsError, providerRequestFor, type EncryptionContext, type KeyEncryptionProvider, type ProviderRequest } from '@cmk/key-providers';
+import {
+  generationOfKekRef,
+  isRetryableKmsError,
+  providerRequestFor,
+  type EncryptionContext,
+  type KeyEncryptionProvider,
+  type ProviderRequest,
+  type WrappedDataKey,
+} from '@cmk/key-providers';
+import type { RewrapCheck } from './config';
 import type { FleetMetrics } from './fleet-metrics';
 import { meteredKmsCall, type KmsRateLimiter } from './kms-rate-limiter';
-import type { BatchJobData } from './payloads';
+import type { BatchJobData, RunKeys } from './payloads';
 import type { KeyOutcome } from './run-progress';
 import { systemMetadata } from './run-keyring';
 
@@ -20,7 +30,12 @@ export interface BatchDependencies {
   readonly metrics: FleetMetrics;
   /** KMS calls (data keys) in flight inside one batch. */
   readonly concurrency: number;
+  /** How a new wrapped form is checked before it is appended. Default `key-arn`. */
+  readonly rewrapCheck?: RewrapCheck;
 }
+
+/** Recorded for a data key whose new wrapped form failed its check: it stays under its old key. */
+export const REWRAP_CHECK_CODE = 'REWRAP_CHECK_FAILED';
 
 export interface BatchResult {
   readonly outcomes: KeyOutcome[];
@@ -35,16 +50,20 @@ export interface BatchResult {
  * revision (a lost race re-reads and decides again in `handleCommand`). Keys run concurrently,
  * bounded by `concurrency`; one key's failure never stops the others.
  */
-export async function rewrapBatch(deps: BatchDependencies, job: BatchJobData, keyring: KeyringState, jobId: string): Promise<BatchResult> {
+export async function rewrapBatch(deps: BatchDependencies, job: BatchJobData, keyring: KeyringState, keys: RunKeys, jobId: string): Promise<BatchResult> {
   const outcomes: KeyOutcome[] = [];
   const transient: { dataKeyId: string; error: string }[] = [];
-  const target = deps.providers.providerFor(providerRequestFor(keyring, job.orgId, job.to));
+  const targetRequest = providerRequestFor(keyring, job.orgId, keys.to);
+  const target = deps.providers.providerFor(targetRequest);
+  // What a correct wrap reports as its key: the ring's destination key ARN (a CMK), an org
+  // platform key generation (the platform key). Never what the provider says about itself.
+  const expected = keys.to === PLATFORM_KEY_ID ? undefined : (targetRequest.resolvedKeyArn ?? target.kekRef);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < job.dataKeyIds.length) {
       const dataKeyId = job.dataKeyIds[next++];
       try {
-        outcomes.push(await rewrapOne(deps, job, keyring, target, dataKeyId, jobId));
+        outcomes.push(await rewrapOne(deps, job, keyring, keys, { provider: target, expected }, dataKeyId, jobId));
       } catch (error) {
         const code = failureCode(error);
         if (code === undefined) transient.push({ dataKeyId, error: error instanceof Error ? error.message : String(error) });
@@ -63,21 +82,29 @@ async function rewrapOne(
   deps: BatchDependencies,
   job: BatchJobData,
   keyring: KeyringState,
-  target: KeyEncryptionProvider,
+  keys: RunKeys,
+  destination: { readonly provider: KeyEncryptionProvider; readonly expected: string | undefined },
   dataKeyId: string,
   jobId: string,
 ): Promise<KeyOutcome> {
   const stream = dataKeyStream(dataKeyId);
   const { state, recorded } = await readState(deps.store, stream, dataKeyDecider, dataKeyCodec);
   if (state.status !== 'issued') return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
-  if (!job.from.includes(state.wrappedBy)) return settled(state, dataKeyId, job.reencryptionId);
+  // A data key of another organisation is not this run's (and its ring's providers cannot open it).
+  if (state.orgId !== job.orgId) return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
+  if (!keys.from.includes(state.wrappedBy)) return settled(state, dataKeyId, job.reencryptionId);
 
   const context: EncryptionContext = { org: job.orgId, dataKey: dataKeyId };
   const source = deps.providers.providerFor(providerRequestFor(keyring, job.orgId, state.wrappedBy, state.kekRef));
   const plaintext = await meteredKmsCall(deps, source, 'Decrypt', () => source.unwrap(Buffer.from(state.wrapped, 'base64'), context));
+  const target = destination.provider;
   let wrapped;
   try {
     wrapped = await meteredKmsCall(deps, target, 'Encrypt', () => target.wrap(plaintext, context));
+    if (!(await wrapChecks(deps, destination, plaintext, wrapped, context))) {
+      deps.metrics.failed(REWRAP_CHECK_CODE);
+      return { dataKeyId, outcome: 'failed', code: REWRAP_CHECK_CODE };
+    }
   } finally {
     plaintext.fill(0);
   }
@@ -88,7 +115,7 @@ async function rewrapOne(
     dataKeyCodec,
     {
       type: 'RewrapDataKey',
-      data: { orgId: job.orgId, dataKeyId, reencryptionId: job.reencryptionId, sources: [...job.from], to: job.to, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
+      data: { orgId: job.orgId, dataKeyId, reencryptionId: job.reencryptionId, sources: [...keys.from], to: keys.to, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
       metadata: systemMetadata(job.reencryptionId, jobId),
     },
     // The stream was just read to decide whether to act: the first attempt decides on that read
@@ -100,6 +127,37 @@ async function rewrapOne(
     return { dataKeyId, outcome: 'done' };
   }
   return settled(result.state, dataKeyId, job.reencryptionId);
+}
+
+/**
+ * Whether a new wrapped form may be appended. Always: the key it reports (KMS's `KeyId`) is the
+ * key ring's destination (an org platform key generation for the platform key). With `decrypt`:
+ * it also unwraps under the destination key, with the same context, to exactly the plaintext
+ * (compared in constant time). A transient failure of the check (throttling, outage) throws, so
+ * the batch is retried; any other failure is a failed check.
+ */
+export async function wrapChecks(
+  deps: BatchDependencies,
+  destination: { readonly provider: KeyEncryptionProvider; readonly expected: string | undefined },
+  plaintext: Buffer,
+  wrapped: WrappedDataKey,
+  context: EncryptionContext,
+): Promise<boolean> {
+  const keyMatches = destination.expected === undefined ? generationOfKekRef(wrapped.kekRef) !== undefined : wrapped.kekRef === destination.expected;
+  if (!keyMatches) return false;
+  if (deps.rewrapCheck !== 'decrypt') return true;
+  let opened: Buffer;
+  try {
+    opened = await meteredKmsCall(deps, destination.provider, 'Decrypt', () => destination.provider.unwrap(wrapped.wrapped, context));
+  } catch (error) {
+    if (failureCode(error) === undefined) throw error;
+    return false;
+  }
+  try {
+    return opened.length === plaintext.length && timingSafeEqual(opened, plaintext);
+  } finally {
+    opened.fill(0);
+  }
 }
 
 /** A key already off the sources counts as done when this run moved it (an earlier attempt). */

@@ -1,6 +1,7 @@
 import { keyringCodec, keyringDecider, keyringStream, type EventMetadata, type KeyringCommand, type KeyringState } from '@cmk/domain';
 import { handleCommand, readState } from '@cmk/application';
 import type { EventStore } from '@cmk/eventstore';
+import { keysAgree, RefusedJobError, type RunKeys, type RunRef } from './payloads';
 
 /**
  * The run as its key ring sees it: every job reads the ring first (a finished or unknown run is
@@ -12,8 +13,23 @@ export async function readKeyring(store: EventStore, orgId: string): Promise<Key
 }
 
 /** Whether the run is still the org's running one (finished or unknown runs are not touched). */
-export function isRunning(state: KeyringState, reencryptionId: string): boolean {
+export function isRunning(state: KeyringState, reencryptionId: string): state is Extract<KeyringState, { status: 'reencrypting' }> {
   return state.status === 'reencrypting' && state.run.reencryptionId === reencryptionId;
+}
+
+/**
+ * The keys a job of this run works with, from the key ring alone: the run must be the org's
+ * running one, and a payload queued by the previous release that names keys must name exactly
+ * the ring's. Anything else is a {@link RefusedJobError} (no retry can make it agree).
+ */
+export function runKeysFor(state: KeyringState, ref: RunRef): RunKeys {
+  if (!isRunning(state, ref.reencryptionId)) {
+    const known = state.runs[ref.reencryptionId] !== undefined;
+    throw new RefusedJobError(known ? 'run_not_running' : 'unknown_run', `Re-encryption ${ref.reencryptionId} is ${known ? 'not running' : 'not a run of this organisation'}`);
+  }
+  const keys: RunKeys = { from: [...state.run.from], to: state.run.to };
+  if (!keysAgree(ref.named, keys)) throw new RefusedJobError('keys_disagree', `The job names other keys than re-encryption ${ref.reencryptionId} in the key ring`);
+  return keys;
 }
 
 /** System metadata for commands the fleet sends: correlated to the run, caused by its job. */

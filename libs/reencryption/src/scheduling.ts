@@ -30,7 +30,7 @@ export async function scheduleBatch(
   page: number,
   dataKeyIds: readonly string[],
 ): Promise<void> {
-  const data: BatchJobData = { orgId: run.orgId, reencryptionId: run.reencryptionId, from: [...run.from], to: run.to, round, dataKeyIds: [...dataKeyIds] };
+  const data: BatchJobData = { orgId: run.orgId, reencryptionId: run.reencryptionId, round, dataKeyIds: [...dataKeyIds] };
   const jobId = jobIds.batch(run.reencryptionId, round, page);
   await queue.add('rewrap-batch', data, { ...batchJobOptions(settings, jobIds.finalize(run.reencryptionId)), jobId });
   await progress.addPlannedPage(run.reencryptionId, round, page, dataKeyIds.length);

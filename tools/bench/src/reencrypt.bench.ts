@@ -4,7 +4,7 @@
  * (the event's `occurredAt`). Api and workers are the built apps as processes; Redis is
  * private; the emulator runs in this process.
  *
- *   npm run bench:reencrypt -- [--keys 100000] [--workers 1] [--store sqlite|postgres] [--skip-compare] [--skip-quota]
+ *   npm run bench:reencrypt -- [--keys 100000] [--workers 1] [--store sqlite|postgres] [--skip-compare] [--skip-quota] [--help]
  *
  * Scenarios: `--workers` worker process(es); 2 workers (comparison); quota-bound (emulator
  * quota 1 000 req/s + 5 ms latency, fleet limiter at 1 000/s). The baseline is a bare SDK
@@ -31,6 +31,29 @@ import { PostgresOrgKeyStore } from '@cmk/key-providers';
 import { bareEncryptLoop } from './reencrypt-bare-loop';
 import { seedDataKeys } from './reencrypt-seed';
 
+const USAGE = `npm run bench:reencrypt -- [options]
+
+  --keys N          data keys to seed and re-encrypt (default 100000)
+  --workers N       worker processes in the first scenario (default 1)
+  --store S         sqlite (default) or postgres (a database created for the run, dropped after)
+  --skip-compare    skip the 2-worker comparison scenario
+  --skip-quota      skip the quota-bound scenario (1 000 req/s + 5 ms latency)
+  --rewrap-check C  the workers' CMK_REWRAP_CHECK (key-arn, the default, or decrypt)
+  --compare-rewrap-check
+                    instead of the first scenario: key-arn, decrypt, key-arn, decrypt (1 worker
+                    each, interleaved so machine load affects both alike)
+  --help            this text
+
+Env: CMK_CHILD_NODE_ARGS (node flags of the api and workers, e.g. --cpu-prof).
+Worker RSS is reported three ways: its high-water mark, and the highest 250 ms sample from its
+start until the seed is indexed (start-up) and during the run.
+Writes bench-results/reencrypt.json (merged under <keys> or <keys>:<store>).
+`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
@@ -38,6 +61,8 @@ function arg(name: string, fallback: string): string {
 const KEYS = Number(arg('keys', '100000'));
 const WORKERS = Number(arg('workers', '1'));
 const STORE = arg('store', 'sqlite');
+const REWRAP_CHECK = arg('rewrap-check', '');
+const REWRAP_ENV: Record<string, string> = REWRAP_CHECK ? { CMK_REWRAP_CHECK: REWRAP_CHECK } : {};
 if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error(`--store must be sqlite or postgres (got ${STORE})`);
 /** The built apps beside this built file (`dist/tools/bench/src` → `dist/apps/...`). */
 const APP = (name: string) => resolve(__dirname, `../../../apps/${name}/src/main.js`);
@@ -54,7 +79,11 @@ interface ScenarioResult {
   failedKeys: number;
   batchP50Ms: number;
   batchP99Ms: number;
+  /** The workers' high-water mark (`VmHWM`) over their whole life, start-up included. */
   peakRssWorkerMb: number;
+  /** Highest worker RSS sampled (every 250 ms) from its start until the seed was indexed, and during the run. */
+  peakRssWorkerStartupMb: number;
+  peakRssWorkerRunMb: number;
   peakRssApiMb: number;
   /** Every KMS/STS request the emulator received, throttled ones included. */
   kmsRequestsPerSecond: number;
@@ -69,6 +98,31 @@ const peakRssMb = (pid: number | undefined) => {
   const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 };
+const currentRssMb = (pid: number | undefined) => {
+  try {
+    return pid ? Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) : 0;
+  } catch {
+    return 0; // the process has exited
+  }
+};
+
+/** Samples the workers' RSS every 250 ms; `phase` names the bucket each sample's maximum goes to. */
+class RssSampler {
+  readonly peaks = new Map<string, number>();
+  phase = 'startup';
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly pids: () => (number | undefined)[]) {
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+  sample(): void {
+    const mb = Math.max(0, ...this.pids().map(currentRssMb));
+    this.peaks.set(this.phase, Math.max(this.peaks.get(this.phase) ?? 0, mb));
+  }
+  stop(): void {
+    this.sample();
+    clearInterval(this.timer);
+  }
+}
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 
 /** KMS requests KMS accepted (not throttled or refused) between two snapshots. */
@@ -102,12 +156,15 @@ async function main(): Promise<void> {
     const head = await seedDataKeys(await openStore(), dataDir, org, KEYS, (n) => process.stdout.write(`[${name}] seeded ${n}\n`), postgres ? await PostgresOrgKeyStore.open({ url: postgres.url }) : undefined);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     process.stdout.write(`[${name}] seeded ${KEYS} data keys in ${seedSeconds.toFixed(1)} s\n`);
-    const procs = [];
+    const procs: ServiceProcess[] = [];
+    const rss = new RssSampler(() => procs.map((p) => p.pid));
     for (let i = 0; i < workers; i++) procs.push(await ServiceProcess.start({ name: `worker-${i}`, script: APP('worker'), env: { ...env, CMK_WORKER_NAME: `${name}-w${i}`, ...workerEnv } }));
     // The read models must have indexed the seed before the clock starts: in a real fleet the
     // data keys were issued long before, and indexing them is not part of re-encrypting them.
     if (!(await queries.waitForCheckpoint(head, { timeoutMs: 1_800_000, intervalMs: 200 }))) throw new Error('the projections did not index the seed');
     process.stdout.write(`[${name}] indexed after ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
+    rss.sample();
+    rss.phase = 'run';
     const key = kms.createKey({ alias: `alias/${org}` });
     const { roleArn } = kms.registerRole({
       roleArn: `arn:aws:iam::${kms.accountId}:role/${org}`,
@@ -128,6 +185,7 @@ async function main(): Promise<void> {
       { timeoutMs: 3_600_000, intervalMs: 100, description: 'run to complete' },
     );
     const statsAfter = kms.stats();
+    rss.stop();
     const seconds = (Date.parse(banner.finishedAt ?? new Date().toISOString()) - startedAt) / 1000;
     const jobs = (await batches.getJobs(['completed'], 0, -1)).filter((job) => String(job.id).startsWith(`batch-${runId}`));
     const latencies = jobs.map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0)).sort((x, y) => x - y);
@@ -142,6 +200,8 @@ async function main(): Promise<void> {
       batchP50Ms: percentile(latencies, 50),
       batchP99Ms: percentile(latencies, 99),
       peakRssWorkerMb: Math.max(...procs.map((p) => peakRssMb(p.pid))),
+      peakRssWorkerStartupMb: rss.peaks.get('startup') ?? 0,
+      peakRssWorkerRunMb: rss.peaks.get('run') ?? 0,
       peakRssApiMb: peakRssMb(api.pid),
       kmsRequestsPerSecond: Math.round((statsAfter.calls - statsBefore.calls) / seconds),
       kmsAcceptedPerSecond: Math.round(accepted(statsBefore, statsAfter) / seconds),
@@ -157,13 +217,19 @@ async function main(): Promise<void> {
   const bareKey = kms.createKey({ description: 'bare loop' }).keyArn;
   // Measured before and after the scenarios (a cold emulator is slower); the faster is the bar.
   const bareBefore = await bareEncryptLoop(kms.url, kms.region, bareKey, 10, CONCURRENCY);
-  await scenario(`${WORKERS} worker(s)`, WORKERS, {});
-  if (!process.argv.includes('--skip-compare') && WORKERS !== 2) await scenario('2 workers', 2, {});
+  if (process.argv.includes('--compare-rewrap-check')) {
+    for (const pass of [1, 2]) {
+      for (const check of ['key-arn', 'decrypt']) await scenario(`check ${check} #${pass}`, 1, { CMK_REWRAP_CHECK: check });
+    }
+  } else {
+    await scenario(`${WORKERS} worker(s)`, WORKERS, REWRAP_ENV);
+  }
+  if (!process.argv.includes('--skip-compare') && WORKERS !== 2) await scenario('2 workers', 2, REWRAP_ENV);
   let quota: ScenarioResult | undefined;
   if (!process.argv.includes('--skip-quota')) {
     kms.setQuota(1000);
     kms.setLatency(5);
-    quota = await scenario('quota 1000/s, 5 ms', WORKERS, { CMK_KMS_RATE_LIMIT_PER_SECOND: '1000' });
+    quota = await scenario('quota 1000/s, 5 ms', WORKERS, { ...REWRAP_ENV, CMK_KMS_RATE_LIMIT_PER_SECOND: '1000' });
     kms.setQuota(undefined);
     kms.setLatency(0);
   }
@@ -180,7 +246,8 @@ async function main(): Promise<void> {
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { runs?: Record<string, unknown> }) : {};
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
   const run = { measuredAt: new Date().toISOString(), store: STORE, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), command: `npm run bench:reencrypt -- ${process.argv.slice(2).join(' ')}`.trim(), concurrency: CONCURRENCY, bareEncryptPerSecond: Math.round(bare), bareEncryptRuns: [Math.round(bareBefore), Math.round(bareAfter)], results, quotaFraction };
-  writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [process.argv.includes('--store') ? `${KEYS}:${STORE}` : String(KEYS)]: run } }, null, 2)}\n`);
+  const runKey = [String(KEYS), ...(process.argv.includes('--store') ? [STORE] : []), ...(process.argv.includes('--compare-rewrap-check') ? ['rewrap-check'] : REWRAP_CHECK ? [`check-${REWRAP_CHECK}`] : [])].join(':');
+  writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [runKey]: run } }, null, 2)}\n`);
   await batches.close();
   queryRedis.disconnect();
   await api.stop();

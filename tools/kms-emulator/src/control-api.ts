@@ -31,6 +31,8 @@ export function handleControl(state: EmulatorState, method: string, path: string
         rate: optionalNumber(input.rate),
         latencyMs: optionalNumber(input.latencyMs),
         count: optionalNumber(input.count),
+        redirectKeyArn: optional(input.redirectKeyArn),
+        corruptCiphertext: input.corruptCiphertext === undefined ? undefined : (input.corruptCiphertext as boolean),
       });
       return ok(fault, 201);
     }

@@ -1,4 +1,4 @@
-import { DescribeKeyCommand, DisabledException, EncryptCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
+import { DecryptCommand, DescribeKeyCommand, DisabledException, EncryptCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
 import { startKmsEmulator, type KmsEmulator } from './index';
 
 describe('fault injection, quota and the control API', () => {
@@ -79,5 +79,25 @@ describe('fault injection, quota and the control API', () => {
     const refused = await call('POST', 'faults', { error: 'NoSuchException' });
     expect(refused).toEqual({ status: 400, json: { error: { code: 'UNKNOWN_ERROR_NAME', message: 'Unknown KMS error name "NoSuchException"' } } });
     expect((await call('POST', 'keys/nope/state', { state: 'Enabled' })).status).toBe(404);
+  });
+  it('wrong-wrap faults: redirectKeyArn wraps under (and names) another key, corruptCiphertext damages the blob', async () => {
+    const { keyArn: asked } = emulator.createKey();
+    const { keyArn: other } = emulator.createKey();
+    const context = { org: 'acme', dataKey: 'dk1' };
+    emulator.addFault({ operation: 'Encrypt', keyArn: asked, redirectKeyArn: other, count: 1 });
+    const redirected = await kms.send(new EncryptCommand({ KeyId: asked, Plaintext: Buffer.from('secret'), EncryptionContext: context }));
+    expect(redirected.KeyId).toBe(other);
+    await expect(kms.send(new DecryptCommand({ KeyId: asked, CiphertextBlob: redirected.CiphertextBlob, EncryptionContext: context }))).rejects.toMatchObject({ name: 'IncorrectKeyException' });
+
+    emulator.addFault({ operation: 'Encrypt', corruptCiphertext: true, count: 1 });
+    const damaged = await kms.send(new EncryptCommand({ KeyId: asked, Plaintext: Buffer.from('secret'), EncryptionContext: context }));
+    expect(damaged.KeyId).toBe(asked);
+    await expect(kms.send(new DecryptCommand({ KeyId: asked, CiphertextBlob: damaged.CiphertextBlob, EncryptionContext: context }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+
+    // Both faults were used up: the next wrap is correct again.
+    const fine = await kms.send(new EncryptCommand({ KeyId: asked, Plaintext: Buffer.from('secret'), EncryptionContext: context }));
+    const opened = await kms.send(new DecryptCommand({ KeyId: asked, CiphertextBlob: fine.CiphertextBlob, EncryptionContext: context }));
+    expect(Buffer.from(opened.Plaintext ?? []).toString()).toBe('secret');
+    expect(() => emulator.addFault({ operation: 'Encrypt', corruptCiphertext: 'yes' as unknown as boolean })).toThrow('corruptCiphertext must be a boolean');
   });
 });

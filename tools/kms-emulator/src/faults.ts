@@ -15,6 +15,13 @@ export interface FaultSpec {
   readonly latencyMs?: number;
   /** How many calls to affect before the fault removes itself. Default: unlimited. */
   readonly count?: number;
+  /**
+   * A wrong wrap: the call runs as if its `KeyId` were this key (as a repointed alias or a
+   * misrouted call would), so the answer is made under, and names, this key. Default: none.
+   */
+  readonly redirectKeyArn?: string;
+  /** A damaged wrap: the answer's `CiphertextBlob` has its last byte changed. Default false. */
+  readonly corruptCiphertext?: boolean;
 }
 
 export interface Fault extends FaultSpec {
@@ -26,6 +33,8 @@ export interface Fault extends FaultSpec {
 export interface FaultEffect {
   readonly latencyMs: number;
   readonly error: KmsErrorName | undefined;
+  readonly redirectKeyArn?: string;
+  readonly corruptCiphertext?: boolean;
 }
 
 /** Faults in the order they were added; every matching fault applies, the first error wins. */
@@ -52,6 +61,8 @@ export class FaultInjector {
     if (this.faults.length === 0) return undefined;
     let latencyMs = 0;
     let error: KmsErrorName | undefined;
+    let redirectKeyArn: string | undefined;
+    let corruptCiphertext = false;
     let hit = false;
     for (const fault of this.faults) {
       if (fault.operation !== undefined && fault.operation !== operation) continue;
@@ -60,11 +71,13 @@ export class FaultInjector {
       hit = true;
       latencyMs += fault.latencyMs ?? 0;
       error ??= fault.error;
+      redirectKeyArn ??= fault.redirectKeyArn;
+      corruptCiphertext ||= fault.corruptCiphertext === true;
       if (fault.remaining !== undefined) fault.remaining -= 1;
     }
     if (!hit) return undefined;
     this.faults = this.faults.filter((f) => f.remaining === undefined || f.remaining > 0);
-    return { latencyMs, error };
+    return { latencyMs, error, redirectKeyArn, corruptCiphertext };
   }
 }
 
@@ -79,8 +92,11 @@ function validate(spec: FaultSpec): void {
   if (spec.latencyMs !== undefined && !(typeof spec.latencyMs === 'number' && spec.latencyMs >= 0)) {
     throw new ControlError('INVALID_LATENCY', 'latencyMs must be a non-negative number');
   }
-  if (spec.error === undefined && !spec.latencyMs) throw new ControlError('EMPTY_FAULT', 'a fault needs an error or a latencyMs');
-  for (const field of ['operation', 'keyArn'] as const) {
+  if (spec.corruptCiphertext !== undefined && typeof spec.corruptCiphertext !== 'boolean') throw new ControlError('INVALID_FAULT', 'corruptCiphertext must be a boolean');
+  if (spec.error === undefined && !spec.latencyMs && spec.redirectKeyArn === undefined && !spec.corruptCiphertext) {
+    throw new ControlError('EMPTY_FAULT', 'a fault needs an error, a latencyMs, a redirectKeyArn or corruptCiphertext');
+  }
+  for (const field of ['operation', 'keyArn', 'redirectKeyArn'] as const) {
     if (spec[field] !== undefined && typeof spec[field] !== 'string') throw new ControlError('INVALID_FAULT', `${field} must be a string`);
   }
 }

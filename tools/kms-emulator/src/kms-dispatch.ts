@@ -40,7 +40,9 @@ export function handleKms(state: EmulatorState, request: KmsRequest): object | P
     const latencyMs = state.latencyMs + (fault?.latencyMs ?? 0);
     const run = (): object => {
       if (fault?.error) throw new KmsError(fault.error, injectedMessage(fault.error));
-      return operation(input, { store: state.store, roles: state.roles, principal });
+      const redirected = fault?.redirectKeyArn !== undefined && typeof input.KeyId === 'string' ? { ...input, KeyId: fault.redirectKeyArn } : input;
+      const output = operation(redirected, { store: state.store, roles: state.roles, principal });
+      return fault?.corruptCiphertext ? corrupted(output) : output;
     };
     if (latencyMs <= 0) return run();
     return delay(latencyMs).then(run).catch((error: unknown) => {
@@ -56,6 +58,15 @@ function contextPurpose(input: Readonly<Record<string, unknown>>): string | unde
   if (typeof context !== 'object' || context === null) return undefined;
   const purpose = (context as Record<string, unknown>).purpose;
   return typeof purpose === 'string' ? purpose : undefined;
+}
+
+/** The answer with the last byte of its `CiphertextBlob` changed (a damaged wrap fault). */
+function corrupted(output: object): object {
+  const blob = (output as { CiphertextBlob?: unknown }).CiphertextBlob;
+  if (typeof blob !== 'string') return output;
+  const bytes = Buffer.from(blob, 'base64');
+  bytes[bytes.length - 1] ^= 0x01;
+  return { ...output, CiphertextBlob: bytes.toString('base64') };
 }
 
 function delay(ms: number): Promise<void> {

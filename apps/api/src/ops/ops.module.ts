@@ -17,7 +17,9 @@ export type { OpsModuleOptions } from './ops-options';
 /**
  * Operator pages: the BullMQ dashboard (bull-board) at `/admin/queues` and Prometheus metrics at
  * `/metrics`. The dashboard accepts `Bearer <CMK_OPERATOR_TOKEN>` or HTTP Basic with the token
- * as the password, so a browser can log in.
+ * as the password, so a browser can log in. It is read-only (bull-board's `readOnlyMode`: its
+ * write routes answer 405) unless `CMK_QUEUE_DASHBOARD_WRITE=true`: a job's payload or state
+ * changed there would bypass every check the api makes.
  */
 @Module({})
 export class OpsModule implements OnModuleInit, OnApplicationShutdown {
@@ -53,7 +55,7 @@ export class OpsModule implements OnModuleInit, OnApplicationShutdown {
     const path = this.options.dashboardPath ?? '/admin/queues';
     const board = new ExpressAdapter();
     board.setBasePath(path);
-    createBullBoard({ queues: this.queues.all.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter: board });
+    createBullBoard({ queues: this.queues.all.map((queue) => new BullMQAdapter(queue, { readOnlyMode: !this.config.queueDashboardWritable })), serverAdapter: board });
     const app = this.http.httpAdapter.getInstance<Express>();
     app.use(path, operatorOnly([this.config.operatorToken]), board.getRouter());
   }
