@@ -156,7 +156,9 @@ describe('a worker that trusts only the key ring (api + worker processes, Redis,
         },
         { timeoutMs: 30_000, description: `forged job ${job.id} to be refused` },
       );
-      expect(failed.attemptsMade).toBe(1);
+      // Started once, and failed for good: no attempt of the five was left to retry it.
+      expect(failed.attemptsStarted).toBe(1);
+      expect(await failed.getState()).toBe('failed');
       expect(failed.failedReason).toContain(job.message);
     }
     expect(await keys.wrappedByCounts(ids)).toEqual(before);

@@ -45,8 +45,8 @@ const USAGE = `npm run bench:reencrypt -- [options]
   --help            this text
 
 Env: CMK_CHILD_NODE_ARGS (node flags of the api and workers, e.g. --cpu-prof).
-Worker RSS is reported three ways: its high-water mark, and the highest 250 ms sample from its
-start until the seed is indexed (start-up) and during the run.
+Worker RSS is reported as its high-water mark, the highest 250 ms sample from its start until
+the seed is indexed (start-up) and during the run, and the highest sample in each tenth of the run.
 Writes bench-results/reencrypt.json (merged under <keys> or <keys>:<store>).
 `;
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -84,6 +84,10 @@ interface ScenarioResult {
   /** Highest worker RSS sampled (every 250 ms) from its start until the seed was indexed, and during the run. */
   peakRssWorkerStartupMb: number;
   peakRssWorkerRunMb: number;
+  /** Worker CPU (user + system) during the run per data key moved, in ms: the figure a loaded machine distorts least. */
+  workerCpuMsPerKey: number;
+  /** Highest worker RSS in each tenth of the run (growth with keys moved would show a leak). */
+  rssWorkerByTenthMb: number[];
   peakRssApiMb: number;
   /** Every KMS/STS request the emulator received, throttled ones included. */
   kmsRequestsPerSecond: number;
@@ -109,6 +113,8 @@ const currentRssMb = (pid: number | undefined) => {
 /** Samples the workers' RSS every 250 ms; `phase` names the bucket each sample's maximum goes to. */
 class RssSampler {
   readonly peaks = new Map<string, number>();
+  /** Run-phase samples, in order. */
+  readonly run: number[] = [];
   phase = 'startup';
   private readonly timer: NodeJS.Timeout;
   constructor(private readonly pids: () => (number | undefined)[]) {
@@ -117,12 +123,26 @@ class RssSampler {
   sample(): void {
     const mb = Math.max(0, ...this.pids().map(currentRssMb));
     this.peaks.set(this.phase, Math.max(this.peaks.get(this.phase) ?? 0, mb));
+    if (this.phase === 'run') this.run.push(mb);
+  }
+  byTenth(): number[] {
+    const n = this.run.length;
+    return Array.from({ length: Math.min(10, n) }, (_, i) => Math.max(...this.run.slice(Math.floor((i * n) / 10), Math.max(Math.floor(((i + 1) * n) / 10), Math.floor((i * n) / 10) + 1))));
   }
   stop(): void {
     this.sample();
     clearInterval(this.timer);
   }
 }
+/** User + system CPU of a process so far, in ms (`/proc/<pid>/stat`, clock ticks of 10 ms). */
+const cpuMs = (pid: number | undefined) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+};
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 
 /** KMS requests KMS accepted (not throttled or refused) between two snapshots. */
@@ -172,6 +192,7 @@ async function main(): Promise<void> {
       allow: [{ keyArn: key.keyArn, actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] }],
     });
     const statsBefore = kms.stats();
+    const cpuBefore = procs.reduce((n, p) => n + cpuMs(p.pid), 0);
     const startedAt = Date.now();
     const added = await admin.post<{ reencryptionId: string }>(`/api/orgs/${org}/customer-managed-keys`, { name: 'cmk', type: 'aws_kms', awsKms: { roleArn, keyArn: key.keyArn } });
     const runId = added.body.reencryptionId;
@@ -186,6 +207,7 @@ async function main(): Promise<void> {
     );
     const statsAfter = kms.stats();
     rss.stop();
+    const cpuRun = procs.reduce((n, p) => n + cpuMs(p.pid), 0) - cpuBefore;
     const seconds = (Date.parse(banner.finishedAt ?? new Date().toISOString()) - startedAt) / 1000;
     const jobs = (await batches.getJobs(['completed'], 0, -1)).filter((job) => String(job.id).startsWith(`batch-${runId}`));
     const latencies = jobs.map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0)).sort((x, y) => x - y);
@@ -202,6 +224,8 @@ async function main(): Promise<void> {
       peakRssWorkerMb: Math.max(...procs.map((p) => peakRssMb(p.pid))),
       peakRssWorkerStartupMb: rss.peaks.get('startup') ?? 0,
       peakRssWorkerRunMb: rss.peaks.get('run') ?? 0,
+      workerCpuMsPerKey: Number((cpuRun / Math.max(1, banner.done)).toFixed(3)),
+      rssWorkerByTenthMb: rss.byTenth(),
       peakRssApiMb: peakRssMb(api.pid),
       kmsRequestsPerSecond: Math.round((statsAfter.calls - statsBefore.calls) / seconds),
       kmsAcceptedPerSecond: Math.round(accepted(statsBefore, statsAfter) / seconds),
