@@ -185,14 +185,14 @@ async function main(): Promise<void> {
       { name: `${label} GET customer-managed-keys`, url: `${api.url}/api/orgs/${ORG}/customer-managed-keys`, headers: api.auth, server: api.process },
       { name: `${label} GET customer-managed-keys @500/s`, url: `${api.url}/api/orgs/${ORG}/customer-managed-keys`, headers: api.auth, rate: 500, server: api.process },
     ];
-    const scenarios: Scenario[] = [
+    const scenarios = ([
       { name: 'bare Nest/Express GET /healthz', url: `${express.url}/healthz`, server: express.process },
       { name: 'bare Nest/Express POST /echo (floor)', url: `${express.url}/echo`, method: 'POST', body: echoBody, server: express.process },
       { name: 'bare Nest/Fastify GET /healthz', url: `${fastify.url}/healthz`, server: fastify.process },
       { name: 'bare Nest/Fastify POST /echo', url: `${fastify.url}/echo`, method: 'POST', body: echoBody, server: fastify.process },
       ...apiScenarios('api', current),
       ...(baseline ? apiScenarios('baseline api', baseline) : []),
-    ].filter((scenario) => !ONLY || ONLY.test(scenario.name));
+    ] satisfies Scenario[]).filter((scenario) => !ONLY || ONLY.test(scenario.name));
 
     const load = { before: loadavg(), cpus: cpus().length };
     // Rounds: every scenario once per round, in the same order, so that a change in the machine's
