@@ -19,9 +19,9 @@ export interface BatchJobDependencies extends BatchDependencies {
 
 /**
  * One rewrap-batch job: source and destination come from the key ring's running run (a job of
- * another run, of no run, or naming other keys is refused, see `runKeysFor`); rewrap, count the outcomes (idempotently), report progress, and throw
- * when some keys hit transient failures so BullMQ retries the batch with backoff; the retry
- * skips the keys already moved.
+ * another run, of no run, or naming other keys is refused, see `runKeysFor`); rewrap, count the
+ * outcomes (idempotently), report progress, and throw when some keys hit transient failures so
+ * BullMQ retries the batch with backoff; the retry skips the keys already moved.
  */
 export async function processBatchJob(deps: BatchJobDependencies, job: Job): Promise<{ done: number; failed: number; skipped: number }> {
   const data = parseBatchJob(job.data);
