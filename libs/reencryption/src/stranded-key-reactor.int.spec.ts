@@ -18,13 +18,14 @@ import { openSqliteEventStore, type EventStore } from '@cmk/eventstore';
 import { createKeyProviders, providerRequestFor, type KeyProviders } from '@cmk/key-providers';
 import { startIssuerServer, type IssuerServer } from '@cmk/key-providers/testing';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
-import { ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
+import { forwardCheckpoint, ReadModelQueries, startProjections, type ProjectionRunner } from '@cmk/read-models';
 import { dataKeyIdFor, SecretsService } from '@cmk/secrets';
 import { usePrivateRedis, waitFor } from '@cmk/testing';
 import { DEFAULT_REENCRYPTION_SETTINGS } from './config';
 import { startReencryptionFleet, type Fleet } from './fleet';
+import { fleetKeys } from './names';
 import { readKeyring } from './run-keyring';
-import { STRANDED_MOVE } from './stranded-key-reactor';
+import { startStrandedKeyReactor, STRANDED_MOVE } from './stranded-key-reactor';
 
 const meta = (): EventMetadata => {
   const id = randomUUID();
@@ -208,4 +209,52 @@ describe('stranded data keys, through the worker fleet', () => {
     kms.setKeyState(k1.keyArn, 'Disabled');
     expect(await secrets().decrypt(org, [early[0], late])).toEqual(['early value', 'late value']);
   }, 60_000);
+
+  it('a data key appended while a run runs, after its last check, is moved when the completion is swept', async () => {
+    await fleet?.close();
+    fleet = undefined;
+    const org = `sweep-done-${randomUUID().slice(0, 8)}`;
+    // No fleet: the runs are driven by hand, so the run below never sweeps anything itself.
+    const k1 = kms.createKey().keyArn;
+    const ids = await Promise.all([k1, kms.createKey().keyArn].map(async (keyArn, i) => {
+      const roleArn = `arn:aws:iam::${kms.accountId}:role/cmk/${org}-${i}`;
+      kms.registerRole({ roleArn, trust: providers.issuer.expectationsFor(org), allow: [{ keyArn, actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] }] });
+      const keyId = randomUUID();
+      const reencryptionId = runId();
+      await keyring(org, { type: 'AddKey', data: { orgId: org, keyId, name: `key-${i}`, roleArn, keyArn, resolvedKeyArn: keyArn, edition: 'enterprise', reencryptionId }, metadata: meta() });
+      if (i === 0) await keyring(org, { type: 'CompleteReencryption', data: { orgId: org, reencryptionId, rewrapped: 0, failed: 0 }, metadata: meta() });
+      return keyId;
+    }));
+    const [first, second] = ids;
+    await keyring(org, { type: 'SetDefaultKey', data: { orgId: org, keyId: second }, metadata: meta() });
+    const off = runId();
+    await keyring(org, { type: 'DisableKey', data: { orgId: org, keyId: first, destinationKeyId: second, reencryptionId: off }, metadata: meta() });
+
+    // Count the reactor's reads of this key ring: one means it has handled the data key's event.
+    let ringReads = 0;
+    const spied: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readStream: (name: string, options?: Parameters<EventStore['readStream']>[1]) => {
+        if (name === keyringStream(org)) ringReads += 1;
+        return store.readStream(name, options);
+      },
+    });
+    const reactor = startStrandedKeyReactor({ store: spied, redis: privateRedis.redis, queries, providers: providers.registry, logger: quiet, indexWaitMs: 10_000 });
+    try {
+      // Caught up first (its checkpoint at the run's start), so the next key-ring read is the data key's.
+      const started = (await store.readStream(keyringStream(org))).at(-1)?.position.commit ?? 0n;
+      const checkpoint = forwardCheckpoint(privateRedis.redis, fleetKeys.strandedCheckpoint);
+      await waitFor(async () => ((await checkpoint.load())?.commit ?? -1n) >= started, { description: 'the reactor caught up' });
+      ringReads = 0;
+      const late = await appendUnder(org, first, 'during-run');
+      await waitFor(() => ringReads > 0, { description: 'the reactor handled the data key while the run ran' });
+      // The run is running: not the reactor's to move (the run would, had it not finished its sweep).
+      expect((await current(late.dataKeyId)).events).toHaveLength(1);
+
+      await keyring(org, { type: 'CompleteReencryption', data: { orgId: org, reencryptionId: off, rewrapped: 0, failed: 0 }, metadata: meta() });
+      await waitFor(async () => (await current(late.dataKeyId)).events.length === 2, { timeoutMs: 30_000, description: 'the completion swept' });
+      expect((await current(late.dataKeyId)).last).toMatchObject({ type: 'DataKeyRewrapped', data: { from: first, to: second, reencryptionId: STRANDED_MOVE } });
+    } finally {
+      await reactor.stop();
+    }
+  });
 });
