@@ -18,6 +18,7 @@ import {
 import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
+import { answerUnknownExpectations } from './http/expectations';
 import { requestLogOptions } from './http/request-logging';
 import { createValidationPipe } from './http/validation';
 import type { ApiMetrics } from './ops/api-metrics';
@@ -55,6 +56,7 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<AppModu
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
+  answerUnknownExpectations(app.getHttpServer());
   setupOpenApi(app);
   return app;
 }
