@@ -44,7 +44,7 @@ export class RedisServer {
     // On standard input rather than the command line (`redis-server -` reads its configuration there).
     if (this.password !== undefined) args.unshift('-');
     const child = spawn(REDIS_SERVER_BIN, args, { stdio: [this.password === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
-    if (this.password !== undefined) child.stdin?.end(`requirepass "${this.password}"\n`);
+    if (this.password !== undefined) child.stdin?.end(`requirepass "${this.password.replace(/[\\"]/g, (c) => `\\${c}`)}"\n`);
     this.child = child;
     await waitFor(() => this.ping(), { timeoutMs: 10_000, description: `redis-server on ${this.port}` });
   }
@@ -61,7 +61,8 @@ export class RedisServer {
         socket.destroy();
         resolve(reply.endsWith('+PONG\r\n'));
       });
-      socket.once('connect', () => socket.write(this.password === undefined ? 'PING\r\n' : `AUTH "${this.password}"\r\nPING\r\n`));
+      const auth = (password: string) => `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
+      socket.once('connect', () => socket.write(`${this.password === undefined ? '' : auth(this.password)}PING\r\n`));
     });
   }
 
