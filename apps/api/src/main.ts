@@ -18,6 +18,7 @@ import {
 import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
+import { answerUnknownExpectations } from './http/expectations';
 import { requestLogOptions } from './http/request-logging';
 import { createValidationPipe } from './http/validation';
 import type { ApiMetrics } from './ops/api-metrics';
@@ -59,6 +60,7 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<AppModu
   // No ETag: Express would hash every response body (SHA-1) for it, the secrets routes' plaintexts
   // included, and nothing here answers conditional requests.
   app.set('etag', false);
+  answerUnknownExpectations(app.getHttpServer());
   setupOpenApi(app);
   return app;
 }
