@@ -20,6 +20,7 @@ import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
 import { requestLogOptions } from './http/request-logging';
 import { createValidationPipe } from './http/validation';
+import { securityHeaders } from './http/security-headers';
 import type { ApiMetrics } from './ops/api-metrics';
 import { setupOpenApi } from './openapi/openapi';
 import { API_METRICS } from './tokens';
@@ -46,6 +47,9 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<AppModu
     abortOnError: false,
   });
   app.useLogger(app.get(PinoNestLogger));
+  // The client address the anonymous rate-limit budget counts by (see CMK_TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders());
   app.use(app.get<ApiMetrics>(API_METRICS).httpMiddleware());
   // First of all, so a request the body parser refuses (413, 400, 415) carries its id too.
   app.use((request: Request, response: Response, next: NextFunction) => {
