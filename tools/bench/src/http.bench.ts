@@ -111,9 +111,19 @@ async function main(): Promise<void> {
       // Production settings: JSON logs at the default level (one line per request).
       LOG_FORMAT: 'json',
       LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'log',
+      // Rate limits on (every request pays for its count) but never reached by one token's flood.
+      CMK_RATE_LIMIT_SECRETS: '10000000',
+      CMK_RATE_LIMIT_READS: '10000000',
+      CMK_RATE_LIMIT_OPERATOR: '10000000',
+      CMK_RATE_LIMIT_ANONYMOUS: '10000000',
     };
     const apiProcess = await ServiceProcess.start({ name: 'api', script: resolve('dist/apps/api/src/main.js'), env, readyUrl: `${api}/readyz` });
     processes.push(apiProcess);
+    // The same api with the rate limiter off (same store, same Redis): the limiter's cost per request.
+    const unlimitedPort = await freePort();
+    const unlimited = `http://127.0.0.1:${unlimitedPort}`;
+    const unlimitedProcess = await ServiceProcess.start({ name: 'api-unlimited', script: resolve('dist/apps/api/src/main.js'), env: { ...env, PORT: String(unlimitedPort), CMK_RATE_LIMIT_ENABLED: 'false' }, readyUrl: `${unlimited}/readyz` });
+    processes.push(unlimitedProcess);
     processes.push(await ServiceProcess.start({ name: 'worker', script: resolve('dist/apps/worker/src/main.js'), env }));
     const express = await bareApp('express');
     const fastify = await bareApp('fastify');
@@ -140,6 +150,8 @@ async function main(): Promise<void> {
       { name: 'api GET /healthz', url: `${api}/healthz`, server: apiProcess },
       { name: 'api POST secrets/encrypt (1 value)', url: `${api}/api/orgs/${ORG}/secrets/encrypt`, method: 'POST', headers: auth, body: encryptBody, server: apiProcess },
       { name: 'api POST secrets/decrypt (1 value)', url: `${api}/api/orgs/${ORG}/secrets/decrypt`, method: 'POST', headers: auth, body: decryptBody, server: apiProcess },
+      { name: 'api, no rate limit, POST secrets/decrypt', url: `${unlimited}/api/orgs/${ORG}/secrets/decrypt`, method: 'POST', headers: auth, body: decryptBody, server: unlimitedProcess },
+      { name: 'api, rate limited, POST secrets/decrypt', url: `${api}/api/orgs/${ORG}/secrets/decrypt`, method: 'POST', headers: auth, body: decryptBody, server: apiProcess },
       { name: 'api GET customer-managed-keys', url: `${api}/api/orgs/${ORG}/customer-managed-keys`, headers: auth, server: apiProcess },
       { name: 'api GET customer-managed-keys @500/s', url: `${api}/api/orgs/${ORG}/customer-managed-keys`, headers: auth, rate: 500, server: apiProcess },
     ] satisfies Scenario[]) {
@@ -161,6 +173,9 @@ async function main(): Promise<void> {
       // Fastify can at most save the difference of the two floors' CPU per request: the best
       // case for the secrets routes if everything else stayed as it is.
       fastifyBestCaseEncryptGain: cpu('api POST secrets/encrypt') / (cpu('api POST secrets/encrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
+      // The rate limiter's CPU per request (one Redis script call), from two back-to-back runs.
+      rateLimiterCpuMicrosPerRequest: cpu('api, rate limited, POST secrets/decrypt') - cpu('api, no rate limit, POST secrets/decrypt'),
+      decryptRateLimitedVsUnlimitedByCpu: cpu('api, no rate limit, POST secrets/decrypt') / cpu('api, rate limited, POST secrets/decrypt'),
       fastifyBestCaseDecryptGain: cpu('api POST secrets/decrypt') / (cpu('api POST secrets/decrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
     };
     process.stdout.write(`\n${JSON.stringify(ratios, null, 2)}\n`);
