@@ -63,7 +63,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     this.prefix = options.prefix ?? 'cmk:rate:';
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, _throttlerName?: string): Promise<ThrottlerStorageRecord> {
     if (this.redis.status !== 'ready' || this.options.redisUp?.() === false) {
       this.uncounted += 1;
       return NOT_COUNTED;
