@@ -147,7 +147,9 @@ export function addCodeToEveryOperation(paths: Record<string, Record<string, { r
     for (const operation of Object.values(methods)) {
       const responses = operation.responses as DocumentResponses;
       const existing = responses[status]?.content?.['application/json']?.schema?.properties?.error?.properties?.code?.enum ?? [];
-      responses[status] = responseEntry(Number(status), [...new Set([...existing, code])]);
+      // The document's response object: the decorator metadata's `isArray` is not OpenAPI.
+      const { isArray: _isArray, ...entry } = responseEntry(Number(status), [...new Set([...existing, code])]);
+      responses[status] = entry;
     }
   }
 }
