@@ -78,6 +78,15 @@ describe('RedisThrottlerStorage (real Redis)', () => {
     expect(await redis.pttl('cmk:rate:{secrets:token:abc}:hits')).toBeGreaterThan(HOUR - 60_000);
   });
 
+  it('lets a request through uncounted when its count does not come back in time (a stalled server)', async () => {
+    const storage = new RedisThrottlerStorage(await connect(), { timeoutMs: 100 });
+    const admin = await connect();
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    expect(await storage.increment('stalled', HOUR, 1, HOUR, 'default')).toMatchObject({ totalHits: 0, isBlocked: false });
+    expect(storage.uncounted).toBe(1);
+    await admin.call('CLIENT', 'UNPAUSE');
+  });
+
   it('fails open while Redis is down: requests pass uncounted instead of waiting for a reconnect', async () => {
     const redis = await connect();
     let up = true;

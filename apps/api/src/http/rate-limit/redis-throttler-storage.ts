@@ -40,6 +40,8 @@ export interface RedisThrottlerStorageOptions {
    * counted (the limiter fails open) instead of waiting for a reconnect.
    */
   readonly redisUp?: () => boolean;
+  /** How long a request waits for its count before it passes uncounted. Default 2000 ms (generous: a busy event loop must not skip counts). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -47,12 +49,13 @@ export interface RedisThrottlerStorageOptions {
  * replicas. Times follow the throttler's contract: `ttl` and `blockDuration` in milliseconds in,
  * `timeToExpire` and `timeToBlockExpire` in whole seconds (rounded up) out.
  *
- * Fails open: while Redis is down (or the connection is not ready) nothing is counted and every
- * request passes. A limiter that failed closed would turn a Redis outage into an outage of the
+ * Fails open: while Redis is down (or the connection is not ready, or a count takes longer than
+ * `timeoutMs`) nothing is counted and every request passes. A limiter that failed closed would turn a Redis outage into an outage of the
  * secrets routes, which do not otherwise need Redis.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly prefix: string;
+  private readonly timeoutMs: number;
   /** Requests let through uncounted because Redis was unavailable (for the metrics). */
   uncounted = 0;
 
@@ -61,6 +64,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     private readonly options: RedisThrottlerStorageOptions = {},
   ) {
     this.prefix = options.prefix ?? 'cmk:rate:';
+    this.timeoutMs = options.timeoutMs ?? 2_000;
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, _throttlerName?: string): Promise<ThrottlerStorageRecord> {
@@ -71,10 +75,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     // A hash tag: both keys of one budget land on the same Redis Cluster slot.
     const base = `${this.prefix}{${key}}`;
     const args = [`${base}:hits`, `${base}:block`, Math.max(1, Math.ceil(ttl)), limit, Math.max(1, Math.ceil(blockDuration))] as const;
-    const reply = await this.redis.evalsha(INCREMENT_SHA, 2, ...args).catch((error: unknown) =>
+    const call = this.redis.evalsha(INCREMENT_SHA, 2, ...args).catch((error: unknown) =>
       // The server lost its scripts (restart, SCRIPT FLUSH): send the script itself, once.
       error instanceof Error && error.message.startsWith('NOSCRIPT') ? this.redis.eval(INCREMENT_SCRIPT, 2, ...args).catch(() => undefined) : undefined,
     );
+    // A call sent just as the connection drops waits in ioredis's queue for the reconnect: the
+    // request does not wait with it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const reply = await Promise.race([call, new Promise<undefined>((resolve) => (timer = setTimeout(resolve, this.timeoutMs, undefined)))]);
+    clearTimeout(timer);
     if (reply === undefined) {
       this.uncounted += 1;
       return NOT_COUNTED;
