@@ -40,7 +40,10 @@ export interface RedisThrottlerStorageOptions {
    * counted (the limiter fails open) instead of waiting for a reconnect.
    */
   readonly redisUp?: () => boolean;
-  /** How long a request waits for its count before it passes uncounted. Default 2000 ms (generous: a busy event loop must not skip counts). */
+  /**
+   * How long a request waits for its count before it passes uncounted. Default 2000 ms: generous,
+   * so that a busy event loop does not skip counts.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -50,8 +53,8 @@ export interface RedisThrottlerStorageOptions {
  * `timeToExpire` and `timeToBlockExpire` in whole seconds (rounded up) out.
  *
  * Fails open: while Redis is down (or the connection is not ready, or a count takes longer than
- * `timeoutMs`) nothing is counted and every request passes. A limiter that failed closed would turn a Redis outage into an outage of the
- * secrets routes, which do not otherwise need Redis.
+ * `timeoutMs`) nothing is counted and every request passes. A limiter that failed closed would
+ * turn a Redis outage into an outage of the secrets routes, which do not otherwise need Redis.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly prefix: string;
