@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { activeToken, type AccessTokenEntry } from '@cmk/domain';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../tokens';
-import { bearerToken, parseAccessToken, sameDigest, sha256Hex } from './access-token';
+import { bearerToken, parseAccessToken, sameDigest, sha256Hex, tokenMatches } from './access-token';
 import { OrgDirectory } from './org-directory';
 
 /** An org token that verified: its org and its (active) entry. */
@@ -14,12 +14,14 @@ export interface VerifiedToken {
 
 /**
  * Who a request's bearer token is, verified once per request: the rate limiter (which runs
- * first, to choose whose budget a request counts against) and the route's guard (which then
- * checks the org and the role) share the answer instead of hashing and looking it up twice.
+ * first, to choose whose budget a request counts against) verifies it, and the route's guard
+ * (which then checks the org and the role) reads the answer (`known`) instead of hashing and
+ * looking it up again.
  */
 @Injectable()
 export class Authenticator {
-  private readonly users = new WeakMap<Request, Promise<VerifiedToken | undefined>>();
+  /** A request's verified token, or `false` when its credential did not verify. */
+  private readonly results = new WeakMap<Request, VerifiedToken | false>();
   private readonly operatorDigest: string;
 
   constructor(
@@ -29,13 +31,17 @@ export class Authenticator {
     this.operatorDigest = sha256Hex(config.operatorToken);
   }
 
+  /** The answer of an earlier `user(request)`, without any work; `undefined` when none was asked. */
+  known(request: Request): VerifiedToken | false | undefined {
+    return this.results.get(request);
+  }
+
   /** The org token the request carries, when it is well-formed, known, active and its secret matches. */
-  user(request: Request): Promise<VerifiedToken | undefined> {
-    let verified = this.users.get(request);
-    if (!verified) {
-      verified = this.verifyUser(request.headers.authorization);
-      this.users.set(request, verified);
-    }
+  async user(request: Request): Promise<VerifiedToken | undefined> {
+    const known = this.results.get(request);
+    if (known !== undefined) return known || undefined;
+    const verified = await this.verify(request.headers.authorization);
+    this.results.set(request, verified ?? false);
     return verified;
   }
 
@@ -45,11 +51,12 @@ export class Authenticator {
     return token !== undefined && sameDigest(sha256Hex(token), this.operatorDigest);
   }
 
-  private async verifyUser(header: string | undefined): Promise<VerifiedToken | undefined> {
+  private async verify(header: string | undefined): Promise<VerifiedToken | undefined> {
     const token = bearerToken(header);
     const parsed = token ? parseAccessToken(token) : undefined;
     if (!token || !parsed) return undefined;
-    const entry = activeToken(await this.orgs.get(parsed.orgId), parsed.tokenId);
-    return entry && sameDigest(entry.sha256, sha256Hex(token)) ? { orgId: parsed.orgId, entry } : undefined;
+    const state = this.orgs.cached(parsed.orgId) ?? (await this.orgs.get(parsed.orgId));
+    const entry = activeToken(state, parsed.tokenId);
+    return entry && tokenMatches(token, entry.sha256) ? { orgId: parsed.orgId, entry } : undefined;
   }
 }
