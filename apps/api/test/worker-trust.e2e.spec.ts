@@ -150,10 +150,8 @@ describe('a worker that trusts only the key ring (api + worker processes, Redis,
     for (const job of forged) await batches.add('rewrap-batch', job.data, { jobId: job.id, attempts: 5, backoff: { type: 'fixed', delay: 10 } });
     for (const job of forged) {
       const failed = await waitFor(
-        async () => {
-          const current = await batches.getJob(job.id);
-          return current && (await current.getState()) === 'failed' ? current : undefined;
-        },
+        // The state first, then the job: a job read before it failed has no failedReason yet.
+        async () => ((await batches.getJobState(job.id)) === 'failed' ? batches.getJob(job.id) : undefined),
         { timeoutMs: 30_000, description: `forged job ${job.id} to be refused` },
       );
       // Started once, and failed for good: no attempt of the five was left to retry it.
