@@ -11,7 +11,7 @@ describe('DataKeyCache', () => {
     cache.set(first);
     cache.set(entry('b'));
     cache.set(entry('c'));
-    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('acme', 'a')).toBeUndefined();
     expect(first.usable).toBe(false);
     expect(first.key.equals(Buffer.alloc(32))).toBe(true);
     expect(cache.size).toBe(2);
@@ -19,11 +19,11 @@ describe('DataKeyCache', () => {
 
   it('counts hits and misses (the hit ratio on /metrics)', () => {
     const cache = new DataKeyCache();
-    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('acme', 'a')).toBeUndefined();
     cache.set(entry('a'));
-    cache.get('a');
-    cache.get('a');
-    cache.get('b');
+    cache.get('acme', 'a');
+    cache.get('acme', 'a');
+    cache.get('acme', 'b');
     expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 2, misses: 2 });
   });
 
@@ -33,17 +33,17 @@ describe('DataKeyCache', () => {
     cache.set(old);
     cache.set(entry('a'));
     expect(old.usable).toBe(false);
-    const current = cache.get('a');
+    const current = cache.get('acme', 'a');
     cache.clear();
     expect(current?.usable).toBe(false);
-    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('acme', 'a')).toBeUndefined();
   });
 
   it('forgets (and zeroes) a key after its TTL even when nobody asks for it', async () => {
     const cache = new DataKeyCache({ ttlMs: 30 });
     const key = entry('a');
     cache.set(key);
-    expect(cache.get('a')).toBe(key);
+    expect(cache.get('acme', 'a')).toBe(key);
     // The purge timer is the point of the test, so wait for its effect rather than for a time.
     await waitFor(() => !key.usable, { timeoutMs: 2_000, description: 'TTL purge' });
     expect(key.key.equals(Buffer.alloc(32))).toBe(true);
