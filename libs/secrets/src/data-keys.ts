@@ -119,6 +119,8 @@ export class DataKeyRepository {
       if (counted) await this.options.quota.take(orgId, dataKeyId, metadata);
     } catch (error) {
       generated.plaintext.fill(0);
+      // At the limit, the slot may have gone to another replica's first use of this very scope.
+      if ((await this.read(dataKeyId)).status === 'issued') return this.loadWinner(orgId, dataKeyId, scope);
       throw error;
     }
     try {
