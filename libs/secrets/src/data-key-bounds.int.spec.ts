@@ -131,6 +131,19 @@ describe('data-key bounds on SQLite with the KMS emulator', () => {
     expect(await failure(a.encrypt(org, 'busy', Array.from({ length: 9 }, () => 'x')))).toMatchObject({ code: 'BATCH_TOO_LARGE', httpStatus: 400 });
   });
 
+  it('reserves uses in blocks (one append per block, not per request) and keeps what is unused across cache expiries', async () => {
+    const org = newOrg();
+    const s = service({ cache: { ttlMs: 200 } });
+    const [first] = await s.encrypt(org, 'quiet', ['one']);
+    for (let i = 0; i < 20; i++) await s.encrypt(org, 'quiet', Array.from({ length: 50 }, () => 'v'));
+    const reservations = async () => (await dataKeyEvents(idOfCiphertext(first))).filter((e) => e.type === 'DataKeyUseReserved').map((e) => e.data);
+    // 1 + 1000 uses: the first block (1 024) then one doubled block (2 048).
+    expect((await reservations()).map((r) => r.upTo)).toEqual([1024, 3072]);
+    await waitFor(() => s.cache.sizeOf(org) === 0, { timeoutMs: 5_000, description: 'the key to expire from the cache' });
+    await s.encrypt(org, 'quiet', ['after expiry']);
+    expect(await reservations()).toHaveLength(2);
+  });
+
   it('starts a new generation when a data key reaches its age limit; the old one still decrypts', async () => {
     const org = newOrg();
     const s = service({ dataKeyUse: { maxAgeMs: 300 } });

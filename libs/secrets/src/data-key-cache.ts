@@ -1,16 +1,26 @@
 import { LRUCache } from 'lru-cache';
 
-/** A plaintext data key in memory, with what every value sealed under it is bound to. */
-export class CachedDataKey {
-  private zeroed = false;
-  /** Encryptions this process has reserved under the key (in the event store) and not used yet. */
-  private remaining = 0;
+/**
+ * What this process reserved under one data key and has not used yet (no key material). It
+ * outlives the cached key itself (the service keeps it by data key id), so a key that expires
+ * from the cache and is unwrapped again goes on with what was already reserved.
+ */
+export class UseCounter {
+  /** Encryptions reserved in the event store and not used yet. */
+  remaining = 0;
   /** The next reservation's size: starts small and doubles, so an idle key wastes little. */
   nextBlock = 0;
   /** A reservation in flight, shared by the requests waiting for it. */
   refilling: Promise<void> | undefined;
   /** The store refused a reservation: the key has reached its use limit and only decrypts. */
   spent = false;
+}
+
+/** A plaintext data key in memory, with what every value sealed under it is bound to. */
+export class CachedDataKey {
+  private zeroed = false;
+  /** Uses this process may still make (replaced by the service's long-lived counter of this data key). */
+  uses = new UseCounter();
 
   constructor(
     readonly orgId: string,
@@ -36,19 +46,19 @@ export class CachedDataKey {
    * the hot path's whole cost of counting, no I/O and no allocation.
    */
   take(count: number, nowMs: number): boolean {
-    if (nowMs >= this.retiresAtMs || this.remaining < count) return false;
-    this.remaining -= count;
+    const uses = this.uses;
+    if (nowMs >= this.retiresAtMs || uses.remaining < count) return false;
+    uses.remaining -= count;
     return true;
   }
 
   /** Adds encryptions just reserved in the event store. */
   grant(count: number): void {
-    this.remaining += count;
+    this.uses.remaining += count;
   }
 
   zero(): void {
     this.zeroed = true;
-    this.remaining = 0;
     this.key.fill(0);
   }
 }

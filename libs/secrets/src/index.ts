@@ -4,6 +4,7 @@ export { ENVELOPE_VERSION, NONCE_BYTES, TAG_BYTES, formatEnvelope, parseEnvelope
 export {
   DataKeyCache,
   CachedDataKey,
+  UseCounter,
   DEFAULT_DATA_KEY_CACHE_TTL_MS,
   DEFAULT_DATA_KEY_CACHE_MAX,
   DEFAULT_DATA_KEY_CACHE_MAX_PER_ORG,

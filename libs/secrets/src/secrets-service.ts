@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataKeyUsePolicy, EventMetadata } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { DataKeyIdKey, KeyProviderRegistry } from '@cmk/key-providers';
-import { DataKeyCache, type CachedDataKey, type DataKeyCacheOptions } from './data-key-cache';
+import { LRUCache } from 'lru-cache';
+import { DataKeyCache, DEFAULT_DATA_KEY_CACHE_MAX, UseCounter, type CachedDataKey, type DataKeyCacheOptions } from './data-key-cache';
 import { DataKeyQuota, DEFAULT_MAX_DATA_KEYS_PER_ORG } from './data-key-quota';
 import { DataKeyRepository } from './data-keys';
 import { cacheContended, secretsError } from './errors';
@@ -56,11 +57,14 @@ export class SecretsService {
   private readonly clock: () => Date;
   private readonly loading = new Map<string, Promise<CachedDataKey>>();
   private readonly loadingScopes = new Map<string, Promise<CachedDataKey>>();
+  /** Reserved-but-unused uses per (org, data key), kept across cache expiries (numbers only). */
+  private readonly counters: LRUCache<string, UseCounter>;
 
   constructor(store: EventStore, providers: KeyProviderRegistry, options: SecretsServiceOptions = {}) {
     const idKey = options.idKey ?? providers.dataKeyIdKey;
     if (!idKey) throw new Error('SecretsService needs the data-key id key (createKeyProviders loads it from CMK_DATA_DIR or CMK_DATA_KEY_ID_KEY)');
     this.cache = new DataKeyCache(options.cache);
+    this.counters = new LRUCache({ max: options.cache?.max ?? DEFAULT_DATA_KEY_CACHE_MAX });
     this.limits = { ...DEFAULT_SECRETS_LIMITS, ...options.limits };
     const policy = { ...DEFAULT_DATA_KEY_USE_POLICY, ...options.dataKeyUse };
     this.policy = { ...policy, reserveBlock: Math.min(policy.reserveBlock, policy.maxUses) };
@@ -159,6 +163,10 @@ export class SecretsService {
       pending = this.dataKeys.encryptingKey(orgId, scope, fromGeneration, Date.now(), metadata ?? this.systemMetadata()).then(
         (key) => {
           this.loadingScopes.delete(loadId);
+          const counterId = `${orgId}\0${key.dataKeyId}`;
+          const counter = this.counters.get(counterId) ?? new UseCounter();
+          this.counters.set(counterId, counter);
+          key.uses = counter;
           this.cache.set(key, true);
           return key;
         },
@@ -178,24 +186,25 @@ export class SecretsService {
    * and a busy one rarely writes. False when the key is spent.
    */
   private async refill(key: CachedDataKey, count: number): Promise<boolean> {
-    if (key.spent) return false;
-    if (!key.refilling) {
-      key.nextBlock = key.nextBlock === 0 ? Math.min(FIRST_RESERVATION, this.policy.reserveBlock) : Math.min(key.nextBlock * 2, this.policy.reserveBlock);
-      const block = Math.min(Math.max(key.nextBlock, count), this.policy.maxUses);
-      key.refilling = this.dataKeys.reserve(key, block, this.systemMetadata()).then(
+    const uses = key.uses;
+    if (uses.spent) return false;
+    if (!uses.refilling) {
+      uses.nextBlock = uses.nextBlock === 0 ? Math.min(FIRST_RESERVATION, this.policy.reserveBlock) : Math.min(uses.nextBlock * 2, this.policy.reserveBlock);
+      const block = Math.min(Math.max(uses.nextBlock, count), this.policy.maxUses);
+      uses.refilling = this.dataKeys.reserve(key, block, this.systemMetadata()).then(
         (granted) => {
-          key.refilling = undefined;
-          if (granted) key.grant(block);
-          else key.spent = true;
+          uses.refilling = undefined;
+          if (granted) uses.remaining += block;
+          else uses.spent = true;
         },
         (error: unknown) => {
-          key.refilling = undefined;
+          uses.refilling = undefined;
           throw error;
         },
       );
     }
-    await key.refilling;
-    return !key.spent;
+    await uses.refilling;
+    return !uses.spent;
   }
 
   /** A private copy of an org's data key (loading it when not cached). */
