@@ -135,9 +135,9 @@ describe('data-key bounds on SQLite with the KMS emulator', () => {
     const org = newOrg();
     const s = service({ cache: { ttlMs: 200 } });
     const [first] = await s.encrypt(org, 'quiet', ['one']);
-    for (let i = 0; i < 20; i++) await s.encrypt(org, 'quiet', Array.from({ length: 50 }, () => 'v'));
+    for (let i = 0; i < 21; i++) await s.encrypt(org, 'quiet', Array.from({ length: 50 }, () => 'v'));
     const reservations = async () => (await dataKeyEvents(idOfCiphertext(first))).filter((e) => e.type === 'DataKeyUseReserved').map((e) => e.data);
-    // 1 + 1000 uses: the first block (1 024) then one doubled block (2 048).
+    // 1 + 1 050 uses in 22 requests: the first block (1 024), then one doubled block (2 048).
     expect((await reservations()).map((r) => r.upTo)).toEqual([1024, 3072]);
     await waitFor(() => s.cache.sizeOf(org) === 0, { timeoutMs: 5_000, description: 'the key to expire from the cache' });
     await s.encrypt(org, 'quiet', ['after expiry']);
