@@ -54,6 +54,11 @@ export class DataKeyIdKey {
   toJSON(): string {
     return 'DataKeyIdKey(…)';
   }
+
+  /** `console.log`, `util.inspect` and loggers show no bytes either. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toJSON();
+  }
 }
 
 function decode(value: unknown, source: string): Buffer {
