@@ -37,6 +37,6 @@ describe('DataKeyIdKey', () => {
     expect(String(error)).toContain('exactly 32 bytes');
     expect(String(error)).not.toContain(short);
     expect(JSON.stringify({ key: fromEnv })).not.toContain(bytes.toString('base64'));
-    expect(inspect({ key: fromEnv }, { depth: 5 })).not.toContain(bytes.toString('hex').slice(0, 8));
+    expect(inspect({ key: fromEnv }, { depth: 5 })).toBe('{ key: DataKeyIdKey(…) }');
   });
 });
