@@ -131,12 +131,16 @@ describe('data-key bounds on SQLite with the KMS emulator', () => {
     expect(await failure(a.encrypt(org, 'busy', Array.from({ length: 9 }, () => 'x')))).toMatchObject({ code: 'BATCH_TOO_LARGE', httpStatus: 400 });
   });
 
-  it('reserves uses in blocks (one append per block, not per request) and keeps what is unused across cache expiries', async () => {
+  it('reserves uses in blocks (one append per block, not per request, ahead of need) and keeps what is unused across cache expiries', async () => {
     const org = newOrg();
     const s = service({ cache: { ttlMs: 200 } });
     const [first] = await s.encrypt(org, 'quiet', ['one']);
-    for (let i = 0; i < 21; i++) await s.encrypt(org, 'quiet', Array.from({ length: 50 }, () => 'v'));
     const reservations = async () => (await dataKeyEvents(idOfCiphertext(first))).filter((e) => e.type === 'DataKeyUseReserved').map((e) => e.data);
+    for (let i = 0; i < 11; i++) await s.encrypt(org, 'quiet', Array.from({ length: 50 }, () => 'v'));
+    // 551 of 1 024 used: less than half a block left, so the next block is reserved ahead, while
+    // the requests go on with what is left instead of waiting for the append.
+    await waitFor(async () => (await reservations()).length === 2, { timeoutMs: 5_000, description: 'the block reserved ahead' });
+    for (let i = 0; i < 10; i++) await s.encrypt(org, 'quiet', Array.from({ length: 50 }, () => 'v'));
     // 1 + 1 050 uses in 22 requests: the first block (1 024), then one doubled block (2 048).
     expect((await reservations()).map((r) => r.upTo)).toEqual([1024, 3072]);
     await waitFor(() => s.cache.sizeOf(org) === 0, { timeoutMs: 5_000, description: 'the key to expire from the cache' });

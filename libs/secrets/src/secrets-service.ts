@@ -95,6 +95,7 @@ export class SecretsService {
     const count = plaintexts.length;
     let key = this.cache.encryptingKey(orgId, scope);
     if (!key || !key.take(count, Date.now())) key = await this.encryptingKey(orgId, scope, count, metadata);
+    else if (key.uses.remaining * 2 < key.uses.nextBlock) this.reserveAhead(key);
     // The key was usable and its uses taken after the last await: nothing awaits from here on,
     // so it cannot be zeroed under us.
     const sealing = this.usableKey(key);
@@ -205,6 +206,16 @@ export class SecretsService {
     }
     await uses.refilling;
     return !uses.spent;
+  }
+
+  /**
+   * Less than half a block left: reserve the next one now, without waiting, so that busy scopes
+   * never stall on an append. A failure here is not the caller's: the request that next needs
+   * the uses reserves again and reports it.
+   */
+  private reserveAhead(key: CachedDataKey): void {
+    if (key.uses.refilling || key.uses.spent) return;
+    this.refill(key, 0).catch(() => undefined);
   }
 
   /** A private copy of an org's data key (loading it when not cached). */
