@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataKeyUsePolicy, EventMetadata } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { DataKeyIdKey, KeyProviderRegistry } from '@cmk/key-providers';
@@ -10,6 +10,7 @@ import { cacheContended, secretsError } from './errors';
 import { formatEnvelope, NONCE_BYTES, openValue, parseEnvelope, sealValue } from './envelope';
 import { KeyringReader, type KeyringReaderOptions } from './keyring-reader';
 import type { NewDataKeyGate } from './new-data-key-gate';
+import { NoncePool } from './nonce-pool';
 import { checkBatchSize, checkTotal, checkWellFormed, DEFAULT_DATA_KEY_USE_POLICY, DEFAULT_SECRETS_LIMITS, FIRST_RESERVATION, type SecretsLimits } from './limits';
 import { validateScope } from './scope';
 
@@ -56,6 +57,7 @@ export class SecretsService {
   private readonly policy: DataKeyUsePolicy;
   private readonly clock: () => Date;
   private readonly loading = new Map<string, Promise<CachedDataKey>>();
+  private readonly nonces = new NoncePool();
   private readonly loadingScopes = new Map<string, Promise<CachedDataKey>>();
   /** Reserved-but-unused uses per (org, data key), kept across cache expiries (numbers only). */
   private readonly counters: LRUCache<string, UseCounter>;
@@ -100,7 +102,7 @@ export class SecretsService {
     // so it cannot be zeroed under us.
     const sealing = this.usableKey(key);
     const { dataKeyId, aad } = key;
-    const nonces = randomBytes(NONCE_BYTES * count);
+    const nonces = this.nonces.draw(NONCE_BYTES * count);
     return plaintexts.map((plaintext, i) => {
       const nonce = nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES);
       return formatEnvelope(dataKeyId, nonce, sealValue(sealing, aad, nonce, plaintext));
