@@ -22,6 +22,7 @@ import { createRootLogger } from '@cmk/runtime';
 import { KeyHealthModule } from './key-health/key-health.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { ConsoleApiModule } from './console/console.module';
+import { RateLimitModule } from './http/rate-limit/rate-limit.module';
 
 export interface AppModuleOptions {
   readonly config: ApiConfig;
@@ -62,6 +63,7 @@ export class AppModule {
         HealthModule,
         OidcModule.register({ config: options.config.keyProviders }),
         AuthModule,
+        RateLimitModule.register(options.config.rateLimits),
         KeyHealthModule,
         WebhooksModule,
         ReencryptionApiModule,

@@ -38,3 +38,61 @@ describe('loadApiConfig', () => {
     expect(loadApiConfig({ ...valid, PUBLIC_URL: 'https://cmk.example.com/' }).publicUrl).toBe('https://cmk.example.com');
   });
 });
+
+describe('loadApiConfig: limits and secrets', () => {
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadApiConfig({ ...valid, ...env });
+    } catch (error) {
+      return (error as ConfigError).problems.join('\n');
+    }
+    return '';
+  };
+
+  it('refuses a metrics token shorter than the operator token minimum, without echoing it', () => {
+    const problems = problemsOf({ CMK_METRICS_TOKEN: 'scrape-me' });
+    expect(problems).toContain('CMK_METRICS_TOKEN must be at least 24 characters');
+    expect(problems).not.toContain('scrape-me');
+    expect(loadApiConfig({ ...valid, CMK_METRICS_TOKEN: 'm'.repeat(24) }).metricsToken).toBe('m'.repeat(24));
+    expect(loadApiConfig(valid).metricsToken).toBeUndefined();
+  });
+
+  it('applies the documented rate-limit, stream and proxy defaults', () => {
+    const config = loadApiConfig(valid);
+    expect(config.rateLimits).toEqual({ enabled: true, windowSeconds: 60, limits: { secrets: 6000, commands: 300, reads: 1200, operator: 1200, anonymous: 300 } });
+    expect(config.streams).toEqual({ heartbeatMs: 15_000, pollMs: 1_000, maxSeconds: 300, maxPerOrg: 10, maxTotal: 500 });
+    expect(config.trustProxy).toBe(false);
+  });
+
+  it('reads every budget and bound from its variable', () => {
+    const config = loadApiConfig({
+      ...valid,
+      CMK_RATE_LIMIT_ENABLED: 'false',
+      CMK_RATE_LIMIT_WINDOW_SECONDS: '10',
+      CMK_RATE_LIMIT_SECRETS: '1',
+      CMK_RATE_LIMIT_COMMANDS: '2',
+      CMK_RATE_LIMIT_READS: '3',
+      CMK_RATE_LIMIT_OPERATOR: '4',
+      CMK_RATE_LIMIT_ANONYMOUS: '5',
+      CMK_STREAM_MAX_PER_ORG: '2',
+      CMK_STREAM_MAX_TOTAL: '3',
+      CMK_STREAM_MAX_SECONDS: '30',
+      CMK_STREAM_POLL_MS: '250',
+    });
+    expect(config.rateLimits).toEqual({ enabled: false, windowSeconds: 10, limits: { secrets: 1, commands: 2, reads: 3, operator: 4, anonymous: 5 } });
+    expect(config.streams).toMatchObject({ maxPerOrg: 2, maxTotal: 3, maxSeconds: 30, pollMs: 250 });
+  });
+
+  it('refuses budgets of zero and malformed values', () => {
+    const problems = problemsOf({ CMK_RATE_LIMIT_SECRETS: '0', CMK_RATE_LIMIT_ENABLED: 'yes', CMK_STREAM_MAX_PER_ORG: '0', CMK_TRUST_PROXY: 'everyone' });
+    for (const name of ['CMK_RATE_LIMIT_SECRETS', 'CMK_RATE_LIMIT_ENABLED', 'CMK_STREAM_MAX_PER_ORG', 'CMK_TRUST_PROXY']) expect(problems).toContain(name);
+  });
+
+  it('reads CMK_TRUST_PROXY as Express does: a boolean, a number of hops, or addresses and subnets', () => {
+    const trust = (value: string) => loadApiConfig({ ...valid, CMK_TRUST_PROXY: value }).trustProxy;
+    expect(trust('true')).toBe(true);
+    expect(trust('1')).toBe(1);
+    expect(trust('loopback, 10.0.0.0/8')).toBe('loopback,10.0.0.0/8');
+    expect(trust('fd00::/8')).toBe('fd00::/8');
+  });
+});

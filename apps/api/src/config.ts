@@ -1,8 +1,10 @@
 import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
-import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
+import { EnvReader, MIN_BEARER_SECRET_LENGTH, readCommonConfig, type CommonConfig } from '@cmk/runtime';
 import { readSecretsConfig, type SecretsServiceOptions } from '@cmk/secrets';
 import { readKeyHealthSettings, type KeyHealthSettings } from '@cmk/key-health';
 import { readWebhookSettings, type WebhookSettings } from '@cmk/webhooks';
+import { readRateLimitSettings, readTrustProxy, type RateLimitSettings } from './http/rate-limit/rate-limit-settings';
+import { readStreamSettings, type StreamSettings } from './reencryption/stream-settings';
 
 export interface ApiConfig extends CommonConfig {
   /** `PORT`, default 3000. */
@@ -19,14 +21,18 @@ export interface ApiConfig extends CommonConfig {
   readonly keyProviders: KeyProvidersConfig;
   /** Data-key cache (`CMK_DATA_KEY_CACHE_*`), key-ring cache, per-org data-key limit and data-key use bounds (`CMK_DATA_KEY_MAX_*`, `CMK_MAX_DATA_KEYS_PER_ORG`). */
   readonly secrets: SecretsServiceOptions;
-  /** `CMK_METRICS_TOKEN`: optional second bearer secret accepted on `/metrics` (for a scraper). */
+  /** `CMK_METRICS_TOKEN`: optional second bearer secret accepted on `/metrics` (for a scraper); at least 24 characters when set. */
   readonly metricsToken: string | undefined;
   /** `CMK_KEY_HEALTH_*`: confirmations and thresholds of an admin's `…/check` (the worker schedules probes). */
   readonly keyHealth: KeyHealthSettings;
   /** `CMK_WEBHOOK_*`: which webhook URLs are accepted. */
   readonly webhooks: WebhookSettings;
-  /** `CMK_STREAM_HEARTBEAT_MS`, default 15000: comment lines on the browser progress stream keep proxies from closing it. */
-  readonly streamHeartbeatMs: number;
+  /** `CMK_STREAM_*`: heartbeats, the shared poll, the maximum duration and the connection caps of the live progress streams. */
+  readonly streams: StreamSettings;
+  /** `CMK_RATE_LIMIT_*`: inbound request budgets (see README "Limits"). */
+  readonly rateLimits: RateLimitSettings;
+  /** `CMK_TRUST_PROXY`, default `false`: which proxies' `X-Forwarded-For` decides the client address. */
+  readonly trustProxy: boolean | number | string;
 }
 
 /** Reads and validates the api's configuration once, at start-up. */
@@ -35,7 +41,8 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
   const common = readCommonConfig(reader);
   const port = reader.int('PORT', 3000, 0, 65_535);
   const operatorToken = reader.string('CMK_OPERATOR_TOKEN', '');
-  if (operatorToken.length < 24) reader.problems.push('CMK_OPERATOR_TOKEN must be set to a secret of at least 24 characters');
+  if (operatorToken.length < MIN_BEARER_SECRET_LENGTH) reader.problems.push(`CMK_OPERATOR_TOKEN must be set to a secret of at least ${MIN_BEARER_SECRET_LENGTH} characters`);
+  const metricsToken = reader.optionalSecret('CMK_METRICS_TOKEN', MIN_BEARER_SECRET_LENGTH);
   const publicUrl = reader.url('PUBLIC_URL', `http://127.0.0.1:${port}`, ['http:', 'https:']) ?? `http://127.0.0.1:${port}`;
   const config: ApiConfig = {
     ...common,
@@ -45,8 +52,10 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>> 
     publicUrl: publicUrl.replace(/\/+$/, ''),
     readWaitMs: reader.int('CMK_READ_WAIT_MS', 5_000, 0, 60_000),
     secrets: readSecretsConfig(reader),
-    metricsToken: reader.optional('CMK_METRICS_TOKEN'),
-    streamHeartbeatMs: reader.int('CMK_STREAM_HEARTBEAT_MS', 15_000, 100, 300_000),
+    metricsToken,
+    streams: readStreamSettings(reader),
+    rateLimits: readRateLimitSettings(reader),
+    trustProxy: readTrustProxy(reader),
     keyProviders: readKeyProvidersConfig(reader, { dataDir: common.dataDir, publicUrl: publicUrl.replace(/\/+$/, '') }),
     keyHealth: readKeyHealthSettings(reader),
     webhooks: readWebhookSettings(reader),

@@ -21,6 +21,7 @@ import { requestIdOf } from './http/command-context';
 import { answerUnknownExpectations } from './http/expectations';
 import { requestLogOptions } from './http/request-logging';
 import { createValidationPipe } from './http/validation';
+import { securityHeaders } from './http/security-headers';
 import type { ApiMetrics } from './ops/api-metrics';
 import { setupOpenApi } from './openapi/openapi';
 import { API_METRICS } from './tokens';
@@ -47,6 +48,9 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<AppModu
     abortOnError: false,
   });
   app.useLogger(app.get(PinoNestLogger));
+  // The client address the anonymous rate-limit budget counts by (see CMK_TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders());
   // First of all, so a request the body parser refuses (413, 400, 415) is timed and carries its
   // id too. One Express layer for both: every layer costs each request a dispatch.
   const timed = app.get<ApiMetrics>(API_METRICS).httpMiddleware();

@@ -101,6 +101,23 @@ export class E2eEnvironment {
     return this.api;
   }
 
+  /**
+   * Another api process on its own port, sharing this environment's Redis, event store and KMS
+   * (a second replica behind the same load balancer). Stopped with the environment.
+   */
+  async startApiReplica(extraEnv: Record<string, string> = {}): Promise<{ process: ServiceProcess; baseUrl: string }> {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const replica = await ServiceProcess.start({
+      name: `api-${port}`,
+      script: 'dist/apps/api/src/main.js',
+      env: { ...this.env, PORT: String(port), CMK_OPERATOR_TOKEN: this.operatorToken, ...extraEnv },
+      readyUrl: `${baseUrl}/readyz`,
+    });
+    this.processes.push(replica);
+    return { process: replica, baseUrl };
+  }
+
   async startWorker(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
     const worker = await ServiceProcess.start({ name: 'worker', script: 'dist/apps/worker/src/main.js', env: { ...this.env, ...extraEnv } });
     this.worker ??= worker;

@@ -52,7 +52,9 @@ export function parseSse(text: string): SseEvent[] {
       const colon = line.indexOf(':');
       if (colon > 0) fields[line.slice(0, colon)] = (fields[line.slice(0, colon)] ?? '') + line.slice(colon + 1).replace(/^ /, '');
     }
-    events.push({ event: fields['event'] ?? 'message', id: fields['id'] ?? '', data: fields['data'] ?? '' });
+    // A block without data (a `: heartbeat` comment) dispatches no event, as in EventSource.
+    if (fields['data'] === undefined) continue;
+    events.push({ event: fields['event'] ?? 'message', id: fields['id'] ?? '', data: fields['data'] });
   }
   return events;
 }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { readKeyProvidersConfig, type KeyProvidersConfig } from '@cmk/key-providers';
 import { readReencryptionSettings, type ReencryptionSettings } from '@cmk/reencryption';
-import { EnvReader, readCommonConfig, type CommonConfig } from '@cmk/runtime';
+import { EnvReader, MIN_BEARER_SECRET_LENGTH, readCommonConfig, type CommonConfig } from '@cmk/runtime';
 import { readKeyHealthSettings, type KeyHealthSettings } from '@cmk/key-health';
 import { readWebhookSettings, type WebhookSettings } from '@cmk/webhooks';
 
@@ -24,7 +24,7 @@ export interface WorkerConfig extends CommonConfig {
    */
   readonly httpPort: number | undefined;
   readonly httpHost: string;
-  /** `CMK_METRICS_TOKEN`: when set, the worker's `/metrics` requires it as a bearer token. */
+  /** `CMK_METRICS_TOKEN`: when set (at least 24 characters, like the api's), the worker's `/metrics` requires it as a bearer token. */
   readonly metricsToken: string | undefined;
   readonly reencryption: ReencryptionSettings;
   /** `CMK_RUN_KEY_HEALTH`, default `true`: schedule and run the key health probes. */
@@ -50,7 +50,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     auditDigestIntervalSeconds: reader.int('CMK_AUDIT_DIGEST_INTERVAL_SECONDS', 3600, 1, 86_400),
     httpPort: reader.optional('CMK_WORKER_HTTP_PORT') === undefined ? undefined : reader.int('CMK_WORKER_HTTP_PORT', 0, 0, 65_535),
     httpHost: reader.string('HOST', '127.0.0.1'),
-    metricsToken: reader.optional('CMK_METRICS_TOKEN'),
+    metricsToken: reader.optionalSecret('CMK_METRICS_TOKEN', MIN_BEARER_SECRET_LENGTH),
     reencryption: readReencryptionSettings(reader),
     runKeyHealth: reader.oneOf('CMK_RUN_KEY_HEALTH', 'true', ['true', 'false'] as const) === 'true',
     keyHealth: readKeyHealthSettings(reader),

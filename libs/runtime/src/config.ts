@@ -10,6 +10,9 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The shortest bearer secret the apps accept from their environment (`CMK_OPERATOR_TOKEN`, `CMK_METRICS_TOKEN`). */
+export const MIN_BEARER_SECRET_LENGTH = 24;
+
 /** Reads typed values from the environment, collecting every problem before failing. */
 export class EnvReader {
   readonly problems: string[] = [];
@@ -23,6 +26,19 @@ export class EnvReader {
   optional(name: string): string | undefined {
     const value = this.env[name];
     return value === undefined || value === '' ? undefined : value;
+  }
+
+  /**
+   * An optional bearer secret: unset, or at least `minLength` characters (a short one is refused
+   * at start-up, never used). The problem names the length, never the value.
+   */
+  optionalSecret(name: string, minLength: number): string | undefined {
+    const value = this.optional(name);
+    if (value !== undefined && value.length < minLength) {
+      this.problems.push(`${name} must be at least ${minLength} characters when set (got ${value.length})`);
+      return undefined;
+    }
+    return value;
   }
 
   int(name: string, fallback: number, min: number, max: number): number {

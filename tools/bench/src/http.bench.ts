@@ -124,6 +124,13 @@ async function startApi(root: string, redisUrl: string, kms: { url: string; regi
     // Production settings: JSON logs at the default level (one line per request).
     LOG_FORMAT: 'json',
     LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'log',
+    // Rate limits on (every request pays for its count; BENCH_RATE_LIMIT=off turns them off) but
+    // never reached by one token's flood.
+    CMK_RATE_LIMIT_ENABLED: process.env['BENCH_RATE_LIMIT'] === 'off' ? 'false' : 'true',
+    CMK_RATE_LIMIT_SECRETS: '10000000',
+    CMK_RATE_LIMIT_READS: '10000000',
+    CMK_RATE_LIMIT_OPERATOR: '10000000',
+    CMK_RATE_LIMIT_ANONYMOUS: '10000000',
   };
   const apiProcess = await ServiceProcess.start({ name: 'api', script: resolve(root, 'dist/apps/api/src/main.js'), env, readyUrl: `${api}/readyz` });
   processes.push(apiProcess);

@@ -1,10 +1,11 @@
 import { CanActivate, Inject, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { activeToken, type OrgRole, type OrgState } from '@cmk/domain';
+import { activeToken, type AccessTokenEntry, type OrgRole, type OrgState } from '@cmk/domain';
 import { ApplicationError } from '@cmk/application';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../tokens';
 import { bearerToken, parseAccessToken, sameDigest, sha256Hex, tokenMatches, type ParsedToken } from './access-token';
+import { Authenticator } from './authenticator';
 import type { AuthenticatedRequest } from './principal';
 import { OrgDirectory } from './org-directory';
 
@@ -25,6 +26,7 @@ export class OrgAccessGuard implements CanActivate {
   constructor(
     private readonly orgs: OrgDirectory,
     private readonly reflector: Reflector,
+    private readonly auth: Authenticator,
   ) {}
 
   /** A route's roles never change: read once per handler instead of on every request. */
@@ -33,6 +35,10 @@ export class OrgAccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // The rate limiter has usually verified the token already: its answer, without hashing again.
+    const known = this.auth.known(request);
+    if (known === false) throw unauthenticated();
+    if (known) return this.grant(context, request, known.orgId, known.entry);
     const token = bearerToken(request.headers.authorization);
     const parsed = token ? parseAccessToken(token) : undefined;
     if (!token || !parsed) throw unauthenticated();
@@ -45,13 +51,18 @@ export class OrgAccessGuard implements CanActivate {
   private admit(context: ExecutionContext, request: AuthenticatedRequest, token: string, parsed: ParsedToken, state: OrgState): boolean {
     const entry = activeToken(state, parsed.tokenId);
     if (!entry || !tokenMatches(token, entry.sha256)) throw unauthenticated();
+    return this.grant(context, request, parsed.orgId, entry);
+  }
+
+  /** The token verified: the route's org must be the token's, and its role one of the route's. */
+  private grant(context: ExecutionContext, request: AuthenticatedRequest, orgId: string, entry: AccessTokenEntry): boolean {
     const routeOrg = String(request.params['org'] ?? '');
-    if (routeOrg !== parsed.orgId) throw new ApplicationError('ORG_NOT_FOUND', 404, `Organization ${routeOrg} not found`);
+    if (routeOrg !== orgId) throw new ApplicationError('ORG_NOT_FOUND', 404, `Organization ${routeOrg} not found`);
     const roles = this.rolesOf(context);
     if (!roles.includes(entry.role)) {
       throw new ApplicationError('ROLE_REQUIRED', 403, `This action requires the ${roles.join(' or ')} role`, { required: roles, actual: entry.role });
     }
-    request.principal = { kind: 'user', orgId: parsed.orgId, user: entry.user, role: entry.role, tokenId: entry.tokenId };
+    request.principal = { kind: 'user', orgId, user: entry.user, role: entry.role, tokenId: entry.tokenId };
     return true;
   }
 

@@ -1,5 +1,6 @@
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { EVENT_STORE, formatPosition, type EventStore } from '@cmk/eventstore';
@@ -22,8 +23,10 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<{ nam
  * `/readyz`: the event store and Redis answer now and no outage of either is in progress (a
  * SQLite file locked by another process still answers reads), with each dependency's outage
  * state and the projection checkpoint (readiness).
+ * Never rate limited: a refused probe would take a healthy replica out of service.
  */
 @ApiTags('probes')
+@SkipThrottle()
 @Controller()
 export class HealthController {
   constructor(

@@ -7,6 +7,8 @@ import { outageDependency, type DependencyHealth } from '@cmk/runtime';
 import { DEPENDENCY_HEALTH } from '../tokens';
 import { errorBody, type ErrorBody } from './error-body';
 import { requestIdOf } from './command-context';
+import { plainSentenceFor } from './member-errors';
+import type { AuthenticatedRequest } from '../auth/principal';
 
 /** Body-parser failures carry a `type`; they are the client's fault, never a 500. */
 function bodyParserError(exception: unknown): { status: number; body: ErrorBody } | undefined {
@@ -51,10 +53,16 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const { status, body } = this.map(exception, request);
+    const { status, body } = this.forCaller(this.map(exception, request), request);
     if (response.headersSent) return;
     // Explicit type: a route's @Header('Content-Type') must not label an error body as text.
     response.status(status).type('application/json').json(body);
+  }
+
+  /** Members get a key-provider failure's code and a plain sentence; admins get the ARNs and AWS's message. */
+  private forCaller(mapped: { status: number; body: ErrorBody }, request: Request): { status: number; body: ErrorBody } {
+    const plain = plainSentenceFor((request as AuthenticatedRequest).principal, mapped.body.error.code);
+    return plain ? { status: mapped.status, body: errorBody(mapped.body.error.code, plain, { requestId: requestIdOf(request) }) } : mapped;
   }
 
   private map(exception: unknown, request: Request): { status: number; body: ErrorBody } {

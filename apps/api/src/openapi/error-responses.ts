@@ -17,6 +17,12 @@ const HTTP_LAYER_CODES = {
   IDEMPOTENCY_KEY_REUSED: 422,
   TOKEN_ALREADY_ISSUED: 409,
   INVALID_TICKET: 401,
+  /** A request budget is spent (`Retry-After` says when to retry). */
+  RATE_LIMITED: 429,
+  /** The org holds `CMK_STREAM_MAX_PER_ORG` progress streams on this replica. */
+  STREAM_LIMIT_REACHED: 429,
+  /** The replica holds `CMK_STREAM_MAX_TOTAL` progress streams. */
+  STREAM_CAPACITY_REACHED: 503,
 } as const;
 
 export const ALL_ERROR_CODES: Readonly<Record<string, number>> = { ...ERROR_CODES, ...KMS_ERROR_CODES, ...SECRETS_ERROR_CODES, ...HTTP_LAYER_CODES, ...AUDIT_ERROR_CODES, ...KEY_HEALTH_ERROR_CODES, ...WEBHOOK_ERROR_CODES };
@@ -125,6 +131,27 @@ export function ApiErrors(...groups: (DocumentedErrorCode | readonly DocumentedE
       if (name !== 'constructor' && typeof handler === 'function' && Reflect.getMetadata(NEST_PATH, handler) !== undefined) addCodes(handler, codes);
     }
   }) as MethodDecorator & ClassDecorator;
+}
+
+type DocumentResponses = Record<string, { content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }> }>;
+
+/**
+ * Adds `code` to every operation of the document except those of `except` (path templates):
+ * for answers any route can give from outside its own metadata (the global rate limiter's
+ * `RATE_LIMITED`), merged with the codes the route already documents for that status.
+ */
+export function addCodeToEveryOperation(paths: Record<string, Record<string, { responses: unknown }>>, code: DocumentedErrorCode, except: readonly string[]): void {
+  const status = String(ALL_ERROR_CODES[code]);
+  for (const [path, methods] of Object.entries(paths)) {
+    if (except.includes(path)) continue;
+    for (const operation of Object.values(methods)) {
+      const responses = operation.responses as DocumentResponses;
+      const existing = responses[status]?.content?.['application/json']?.schema?.properties?.error?.properties?.code?.enum ?? [];
+      // The document's response object: the decorator metadata's `isArray` is not OpenAPI.
+      const { isArray: _isArray, ...entry } = responseEntry(Number(status), [...new Set([...existing, code])]);
+      responses[status] = entry;
+    }
+  }
 }
 
 function exampleMessage(code: string): string {

@@ -38,6 +38,17 @@ describe('OpenAPI document (generated without starting anything)', () => {
     }
   });
 
+  it('documents 429 RATE_LIMITED on every route but the probes, beside a route\'s own 429 codes', () => {
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        if (!('responses' in operation) || operation.operationId.startsWith('pages_')) continue;
+        const limited = codesOf(operation, 429).includes('RATE_LIMITED');
+        expect({ route: `${method} ${path}`, limited }).toEqual({ route: `${method} ${path}`, limited: path !== '/healthz' && path !== '/readyz' });
+      }
+    }
+    expect(codesOf(doc.paths['/api/orgs/{org}/customer-managed-keys/reencryption/stream'].get, 429)).toEqual(expect.arrayContaining(['RATE_LIMITED', 'STREAM_LIMIT_REACHED']));
+  });
+
   it('names every operation uniquely (they name the generated client functions)', () => {
     const ids = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { toOpenApi31 } from './openapi-31';
+import { addCodeToEveryOperation } from './error-responses';
 
 /** Where the document and the interactive reference are served (same origin as the api). */
 export const OPENAPI_JSON_PATH = '/api/openapi.json';
@@ -27,8 +28,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  // Every route but the probes counts against a request budget (the global rate limiter).
+  addCodeToEveryOperation(document.paths as never, 'RATE_LIMITED', UNLIMITED_PATHS);
   return toOpenApi31({ ...document, paths: { ...document.paths, ...PAGES } });
 }
+
+/** Routes the rate limiter skips: liveness and readiness probes must never be refused. */
+const UNLIMITED_PATHS = ['/healthz', '/readyz'];
 
 const html = (operationId: string, summary: string, description: string) => ({
   get: { tags: ['pages'], operationId, summary, description, responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } },

@@ -17,6 +17,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private readonly http: Histogram<'method' | 'route' | 'status'>;
   private readonly appends: Histogram<'outcome'>;
+  private readonly refusals: Counter<'budget'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
@@ -33,6 +34,70 @@ export class ApiMetrics {
       labelNames: ['outcome'],
       buckets: APPEND_SECONDS_BUCKETS,
       registers: [this.registry],
+    });
+    this.refusals = new Counter({
+      name: 'cmk_rate_limited_total',
+      help: 'Requests refused with 429 RATE_LIMITED, by budget (secrets, commands, reads, operator, anonymous).',
+      labelNames: ['budget'],
+      registers: [this.registry],
+    });
+  }
+
+  rateLimited(budget: string): void {
+    this.refusals.inc({ budget });
+  }
+
+  /** Requests the rate limiter let through uncounted because Redis was unavailable (it fails open). */
+  watchRateLimitStorage(storage: { readonly uncounted: number }): void {
+    new Counter({
+      name: 'cmk_rate_limit_uncounted_total',
+      help: 'Requests let through without counting because Redis was unavailable (the rate limiter fails open).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(storage.uncounted);
+      },
+    });
+  }
+
+  /** The live progress streams of this replica: open streams, orgs polled, polls made, refusals by cap. */
+  watchLiveStreams(source: { readonly open: () => number; readonly pollLoops: () => number; readonly polls: () => number; readonly refused: () => { org: number; total: number } }): void {
+    new Gauge({
+      name: 'cmk_live_streams',
+      help: 'Open live progress streams (Server-Sent Events) on this replica.',
+      registers: [this.registry],
+      collect() {
+        this.set(source.open());
+      },
+    });
+    new Gauge({
+      name: 'cmk_live_stream_poll_loops',
+      help: 'Orgs whose progress this replica polls for its open streams (one poll loop per org, however many streams).',
+      registers: [this.registry],
+      collect() {
+        this.set(source.pollLoops());
+      },
+    });
+    new Counter({
+      name: 'cmk_live_stream_polls_total',
+      help: 'Progress polls made for the open streams (one per org per CMK_STREAM_POLL_MS).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(source.polls());
+      },
+    });
+    new Counter({
+      name: 'cmk_live_streams_refused_total',
+      help: 'Progress streams refused by a connection cap (cap: org, total).',
+      labelNames: ['cap'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const refused = source.refused();
+        this.inc({ cap: 'org' }, refused.org);
+        this.inc({ cap: 'total' }, refused.total);
+      },
     });
   }
 

@@ -17,6 +17,7 @@ import { matchesAny, presentedSecret } from './operator-credentials';
 import type { OpsModuleOptions } from './ops-options';
 import type { OpsQueues } from './ops-queues';
 import { ApiErrors } from '../openapi/error-responses';
+import { RateLimitedAs } from '../http/rate-limit/route-budget';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed', 'prioritized'] as const;
 
@@ -29,6 +30,7 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'failed'
  * secret, so Prometheus never holds the operator token). The default registry's metrics follow
  * (`cmk_dependency_up`, `cmk_dependency_outages_total`: see `DependencyHealth`).
  */
+@RateLimitedAs('operator')
 @Controller()
 export class MetricsController {
   private readonly registry: Registry;

@@ -9,6 +9,7 @@ import { summariseDataKeys } from './data-key-summary';
 import { DecryptSecretsDto, EncryptSecretsDto } from './dto';
 import { CiphertextsDto, DataKeySummaryDto, PlaintextsDto } from './responses';
 import { ApiErrors, BODY_ERRORS, KMS_ERRORS, ORG_ROUTE_ERRORS } from '../openapi/error-responses';
+import { RateLimitedAs } from '../http/rate-limit/route-budget';
 
 /** Secret encryption for an organisation's members and admins. */
 @ApiTags('secrets')
@@ -18,6 +19,7 @@ import { ApiErrors, BODY_ERRORS, KMS_ERRORS, ORG_ROUTE_ERRORS } from '../openapi
 @Controller('api/orgs/:org/secrets')
 @UseGuards(OrgAccessGuard)
 @Roles('admin', 'member')
+@RateLimitedAs('secrets')
 export class SecretsController {
   constructor(private readonly commands: CommandBus) {}
 
