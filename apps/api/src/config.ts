@@ -19,7 +19,7 @@ export interface ApiConfig extends CommonConfig {
   readonly readWaitMs: number;
   /** Platform key, OIDC issuer and KMS client settings (see libs/key-providers/README.md). */
   readonly keyProviders: KeyProvidersConfig;
-  /** Data-key cache (`CMK_DATA_KEY_CACHE_TTL_MS`, `CMK_DATA_KEY_CACHE_MAX`) and key-ring cache settings. */
+  /** Data-key cache (`CMK_DATA_KEY_CACHE_*`), key-ring cache, per-org data-key limit and data-key use bounds (`CMK_DATA_KEY_MAX_*`, `CMK_MAX_DATA_KEYS_PER_ORG`). */
   readonly secrets: SecretsServiceOptions;
   /** `CMK_METRICS_TOKEN`: optional second bearer secret accepted on `/metrics` (for a scraper); at least 24 characters when set. */
   readonly metricsToken: string | undefined;

@@ -78,7 +78,7 @@ export function cryptoShreddingSuite(eventStore: 'sqlite' | 'esdb'): void {
         for (const raw of await store.readAll()) {
           if (!raw.streamId.startsWith('datakey-')) continue;
           const event = decodeDataKeyEvent(raw);
-          if (event.data.orgId !== org) continue;
+          if (event.data.orgId !== org || event.type === 'DataKeyUseReserved') continue;
           const underPlatform = event.type === 'DataKeyIssued' ? event.data.wrappedBy === PLATFORM_KEY_ID : event.data.to === PLATFORM_KEY_ID;
           if (underPlatform) forms.push({ dataKeyId: event.data.dataKeyId, wrapped: event.data.wrapped });
         }

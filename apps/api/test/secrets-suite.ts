@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { dataKeyStream, decodeDataKeyEvent, type DataKeyIssued } from '@cmk/domain';
 import { Client } from 'pg';
 import type { EventStore } from '@cmk/eventstore';
-import { createKeyProviders, type KeyProviders } from '@cmk/key-providers';
-import { dataKeyIdFor, SecretsService } from '@cmk/secrets';
+import { createKeyProviders, DataKeyIdKey, type KeyProviders } from '@cmk/key-providers';
+import { dataKeyIdFor, legacyDataKeyIdFor, SecretsService } from '@cmk/secrets';
 import { waitFor, type HttpClient } from '@cmk/testing';
 import { E2eEnvironment, type DemoKey, type E2eEventStore } from './e2e-environment';
 import { KeyringTestHelper } from './reencryption-test-helper';
@@ -61,7 +61,9 @@ export function secretsSuite(eventStore: Exclude<E2eEventStore, 'esdb'>): void {
     }
 
     async function issued(org: string, scope: string): Promise<DataKeyIssued> {
-      const [first] = (await store.readStream(dataKeyStream(dataKeyIdFor(org, scope)))).map(decodeDataKeyEvent);
+      // The api made the data dir's id key on start: generation 0 of the scope has this id.
+      const idKey = await DataKeyIdKey.open({ dataDir: env.dataDir });
+      const [first] = (await store.readStream(dataKeyStream(dataKeyIdFor(idKey, org, scope, 0)))).map(decodeDataKeyEvent);
       if (first?.type !== 'DataKeyIssued') throw new Error(`no data key for ${org}/${scope}`);
       return first;
     }
@@ -107,7 +109,7 @@ export function secretsSuite(eventStore: Exclude<E2eEventStore, 'esdb'>): void {
         [ciphertext.slice(0, 60), 'CIPHERTEXT_MALFORMED'],
         [ciphertext.replace(/^v1\./, 'v9.'), 'CIPHERTEXT_UNSUPPORTED_VERSION'],
         ['not a ciphertext', 'CIPHERTEXT_MALFORMED'],
-        [ciphertext.replace(/dk[0-9a-f]{40}/, dataKeyIdFor('sec-tamper', 'never-used')), 'DATA_KEY_NOT_FOUND'],
+        [ciphertext.replace(/dk[0-9a-f]{40}/, legacyDataKeyIdFor('sec-tamper', 'never-used')), 'DATA_KEY_NOT_FOUND'],
       ];
       for (const [text, code] of cases) {
         const response = await client.post<ErrorBody>(`${secrets('sec-tamper')}/decrypt`, { ciphertexts: [ciphertext, text] });
@@ -192,7 +194,7 @@ export function secretsSuite(eventStore: Exclude<E2eEventStore, 'esdb'>): void {
         const keys: Buffer[] = [];
         for (const { org, scope, ciphertext } of used) {
           await service.decrypt(org, [ciphertext]);
-          const cached = service.cache.get(dataKeyIdFor(org, scope));
+          const cached = service.cache.get(org, ciphertext.split('.')[1]);
           if (!cached) throw new Error(`data key of ${org}/${scope} not unwrapped`);
           keys.push(Buffer.from(cached.key));
         }

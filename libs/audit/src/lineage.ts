@@ -32,11 +32,13 @@ export async function dataKeyLineage(store: EventStore, orgId: string, dataKeyId
   const events = (await store.readStream(stream)).map((recorded) => ({ recorded, event: decodeDataKeyEvent(recorded) }));
   const first = events[0]?.event;
   if (!first || first.type !== 'DataKeyIssued' || first.data.orgId !== orgId) throw notFound(dataKeyId);
-  const wraps = events.map(({ recorded, event }): Wrap => {
+  const wraps = events.flatMap(({ recorded, event }): Wrap[] => {
+    // Use reservations (encryption counting) change no wrap.
+    if (event.type === 'DataKeyUseReserved') return [];
     const common = { revision: recorded.revision.toString(), type: event.type, kekRef: event.data.kekRef, occurredAt: event.metadata.occurredAt, actor: event.metadata.actor };
     return event.type === 'DataKeyIssued'
-      ? { ...common, wrappedBy: event.data.wrappedBy, from: null, reencryptionId: null }
-      : { ...common, wrappedBy: event.data.to, from: event.data.from, reencryptionId: event.data.reencryptionId };
+      ? [{ ...common, wrappedBy: event.data.wrappedBy, from: null, reencryptionId: null }]
+      : [{ ...common, wrappedBy: event.data.to, from: event.data.from, reencryptionId: event.data.reencryptionId }];
   });
   return { dataKeyId, scope: first.data.scope, wraps };
 }

@@ -41,6 +41,8 @@ export * from './datakey/commands';
 export { currentWrapping, type Wrapping, type DataKeyState } from './datakey/state';
 export { dataKeyDecider } from './datakey/decide';
 export * from './datakey/codec';
+export { retiresAt, isSpent, encryptsAt, type DataKeyUsePolicy } from './datakey/rules';
+export * from './datakey/quota';
 
 // Key health (stream keyhealth-<orgId>): declared states of customer keys, from canary probes
 export * from './keyhealth/events';

@@ -12,6 +12,11 @@ export interface KeyProvidersConfig {
   readonly publicUrl: string;
   /** `CMK_PLATFORM_MASTER_KEY`: see `MasterKeyringOptions.fromEnv`. Default: the file. */
   readonly platformMasterKey?: string;
+  /**
+   * `CMK_DATA_KEY_ID_KEY`: base64 of 32 bytes, the secret data-key ids are derived under. Default:
+   * `data-key-id-key.json` in `dataDir` (created on first start). Every replica must agree.
+   */
+  readonly dataKeyIdKey?: string;
   /** `CMK_PLATFORM_KMS_KEY_ARN`: use this KMS key (ambient AWS credentials) as the platform key. Default: local. */
   readonly platformKmsKeyArn?: string;
   /** `CMK_OIDC_SUBJECT_PREFIX`, default `cmk`. */
@@ -51,6 +56,7 @@ export function readKeyProvidersConfig(reader: EnvReader, base: { dataDir: strin
     dataDir: base.dataDir,
     publicUrl: base.publicUrl,
     platformMasterKey: reader.optional('CMK_PLATFORM_MASTER_KEY'),
+    dataKeyIdKey: reader.optional('CMK_DATA_KEY_ID_KEY'),
     platformKmsKeyArn,
     oidcSubjectPrefix: subjectPrefix,
     oidcTokenTtlSeconds: reader.int('CMK_OIDC_TOKEN_TTL_SECONDS', 300, 60, 3600),

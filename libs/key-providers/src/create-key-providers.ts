@@ -10,6 +10,7 @@ import { OidcSigningKeyStore } from './oidc/signing-key-store';
 import { KmsPlatformKeyProvider } from './platform/kms-platform-provider';
 import { LocalPlatformKeyProvider } from './platform/local-platform-provider';
 import { PlatformMasterKeyring } from './platform/master-keyring';
+import { DataKeyIdKey } from './platform/data-key-id-key';
 import { KeyProviderRegistry } from './registry';
 import { OrgPlatformKeys } from './org-platform/org-platform-keys';
 import type { OrgPlatformKeyStore } from './org-platform/org-key-store';
@@ -80,10 +81,11 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
   // The event store's own database (PostgreSQL or EventStoreDB) when it is one; otherwise a SQLite file beside the event store's.
   const store = orgKeyStore ?? (await openOrgKeyStore(config.dataDir, config.orgKeyStoreUrl));
   const orgKeys = new OrgPlatformKeys(store, platform, { masterFor: previousPlatformKey });
+  const dataKeyIdKey = await DataKeyIdKey.open({ dataDir: config.dataDir, fromEnv: config.dataKeyIdKey });
   return {
     issuer,
     signingKeys,
-    registry: new KeyProviderRegistry(platform, customerKeys, orgKeys),
+    registry: new KeyProviderRegistry(platform, customerKeys, orgKeys, undefined, dataKeyIdKey),
     orgKeys,
     verifier: new AwsKmsKeyVerifier(customerKeys),
     probe: new KeyHealthProbe(clients, credentials),

@@ -1,6 +1,7 @@
 export * from './port';
 export { KMS_ERROR_CODES, isRetryableKmsError, isRetryableFailure, type KmsErrorCode } from './errors';
 export { PlatformMasterKeyring, MASTER_KEY_FILE, type MasterKeyringOptions, type MasterKeyVersion } from './platform/master-keyring';
+export { DataKeyIdKey, DATA_KEY_ID_KEY_FILE, type DataKeyIdKeyOptions } from './platform/data-key-id-key';
 export { LocalPlatformKeyProvider, platformKekRef } from './platform/local-platform-provider';
 export { KmsPlatformKeyProvider } from './platform/kms-platform-provider';
 export { AwsClientPool, type AwsClientOptions, type SessionCredentials, type CredentialProvider } from './aws/aws-client-pool';

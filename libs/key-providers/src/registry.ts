@@ -5,6 +5,7 @@ import { kmsError } from './errors';
 import type { KeyEncryptionProvider } from './port';
 import { generationOfKekRef, OrgPlatformKeyProvider } from './org-platform/org-platform-provider';
 import type { OrgPlatformKeys } from './org-platform/org-platform-keys';
+import type { DataKeyIdKey } from './platform/data-key-id-key';
 
 /** Which key wrapped (or is to wrap) a data key: as recorded on the key ring and data key events. */
 export interface ProviderRequest {
@@ -47,6 +48,8 @@ export class KeyProviderRegistry {
     readonly orgKeys?: OrgPlatformKeys,
     /** Cached customer providers. Default 10 000. */
     maxCached = 10_000,
+    /** The server secret data-key ids are derived under (kept with the platform keys). */
+    readonly dataKeyIdKey?: DataKeyIdKey,
   ) {
     this.cache = new LRUCache({ max: maxCached });
   }

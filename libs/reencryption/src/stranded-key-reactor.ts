@@ -122,7 +122,8 @@ async function react(options: StrandedKeyReactorOptions, keyrings: KeyringCache,
   }
   if (stream?.category !== 'datakey') return false;
   const event = decoded(options, recorded, decodeDataKeyEvent);
-  if (!event) return false;
+  // A use reservation changes no wrap.
+  if (!event || event.type === 'DataKeyUseReserved') return false;
   const wrappedBy = event.type === 'DataKeyIssued' ? event.data.wrappedBy : event.data.to;
   if (!isStrandedUnder(await keyrings.get(event.data.orgId), wrappedBy)) return false;
   return (await settle(options, event.data.orgId, event.data.dataKeyId, recorded.id)) === 'moved';

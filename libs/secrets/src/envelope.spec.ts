@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { ApplicationError } from '@cmk/application';
 import { envelopeAad, formatEnvelope, NONCE_BYTES, openValue, parseEnvelope, sealValue } from './envelope';
-import { dataKeyIdFor, validateScope } from './scope';
+import { DataKeyIdKey } from '@cmk/key-providers';
+import { dataKeyIdFor, legacyDataKeyIdFor, validateScope } from './scope';
 
 const key = randomBytes(32);
-const dataKeyId = dataKeyIdFor('acme', 'env/prod');
+const dataKeyId = legacyDataKeyIdFor('acme', 'env/prod');
 const aad = envelopeAad('acme', dataKeyId, 'env/prod');
 
 function encrypt(value: string, k = key, a = aad, id = dataKeyId): string {
@@ -75,7 +76,7 @@ describe('secret envelope v1', () => {
     const text = encrypt('s3cret');
     expect(codeOf(() => decrypt(text, key, envelopeAad('other', dataKeyId, 'env/prod')))).toBe('CIPHERTEXT_INVALID');
     expect(codeOf(() => decrypt(text, key, envelopeAad('acme', dataKeyId, 'env/dev')))).toBe('CIPHERTEXT_INVALID');
-    expect(codeOf(() => decrypt(text, key, envelopeAad('acme', dataKeyIdFor('acme', 'x'), 'env/prod')))).toBe('CIPHERTEXT_INVALID');
+    expect(codeOf(() => decrypt(text, key, envelopeAad('acme', legacyDataKeyIdFor('acme', 'x'), 'env/prod')))).toBe('CIPHERTEXT_INVALID');
     expect(codeOf(() => decrypt(text, randomBytes(32)))).toBe('CIPHERTEXT_INVALID');
   });
 
@@ -98,15 +99,27 @@ describe('scopes and data key ids', () => {
     for (const bad of ['', 'a'.repeat(129), 'a b', 'é', 'a\0b', 'a:b']) expect(codeOf(() => validateScope(bad))).toBe('SCOPE_INVALID');
   });
 
-  it('derives a stream-safe id per (org, scope), different across orgs and scopes', () => {
+  it('derives a stream-safe keyed id per (org, scope, generation), different across orgs, scopes, generations and keys', () => {
+    const idKey = DataKeyIdKey.fromBytes(randomBytes(32));
+    const otherKey = DataKeyIdKey.fromBytes(randomBytes(32));
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z0-9-]{1,20}$/), fc.stringMatching(/^[A-Za-z0-9._/-]{1,128}$/), (org, scope) => {
-        const id = dataKeyIdFor(org, scope);
+      fc.property(fc.stringMatching(/^[a-z0-9-]{1,20}$/), fc.stringMatching(/^[A-Za-z0-9._/-]{1,128}$/), fc.nat(1000), (org, scope, generation) => {
+        const id = dataKeyIdFor(idKey, org, scope, generation);
         expect(id).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}$/);
-        expect(dataKeyIdFor(org, scope)).toBe(id);
-        expect(dataKeyIdFor(`${org}x`, scope)).not.toBe(id);
-        expect(dataKeyIdFor(org, `${scope}x`)).not.toBe(id);
+        expect(id).toMatch(/^dk[0-9a-f]{40}$/);
+        expect(dataKeyIdFor(idKey, org, scope, generation)).toBe(id);
+        expect(dataKeyIdFor(idKey, `${org}x`, scope, generation)).not.toBe(id);
+        expect(dataKeyIdFor(idKey, org, `${scope}x`, generation)).not.toBe(id);
+        expect(dataKeyIdFor(idKey, org, scope, generation + 1)).not.toBe(id);
+        // Without the server's key the id cannot be computed: neither the unkeyed hash nor another key gives it.
+        expect(dataKeyIdFor(otherKey, org, scope, generation)).not.toBe(id);
+        expect(legacyDataKeyIdFor(org, scope)).not.toBe(id);
       }),
     );
+  });
+
+  it('keeps the legacy (unkeyed) id of data keys issued before keyed ids', () => {
+    // The value the previous release computed for (acme, env/prod): existing streams keep this name.
+    expect(legacyDataKeyIdFor('acme', 'env/prod')).toBe('dk5c44392b5409f7196c8af932af0c925067fa0c1e');
   });
 });

@@ -24,6 +24,8 @@ export const SECRETS_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   /** The key ring names a wrapping key this process cannot use (missing ARNs, disabled default). */
   WRAPPING_KEY_UNAVAILABLE: 409,
+  /** A new scope would pass the org's `CMK_MAX_DATA_KEYS_PER_ORG` (one data key per scope). */
+  DATA_KEY_LIMIT_REACHED: 409,
   /** The data-key cache evicted a key again and again under load; the request can be retried. */
   DATA_KEY_CACHE_CONTENDED: 503,
 } as const;

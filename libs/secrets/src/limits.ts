@@ -1,3 +1,4 @@
+import type { DataKeyUsePolicy } from '@cmk/domain';
 import { secretsError } from './errors';
 
 /** Per-request limits of `SecretsService.encrypt`/`decrypt`. */
@@ -18,6 +19,21 @@ export const DEFAULT_SECRETS_LIMITS: SecretsLimits = {
   maxPlaintextBytes: 1024 * 1024,
   maxCiphertextChars: 1.5 * 1024 * 1024,
 };
+
+/**
+ * When a data key stops encrypting. `maxUses` 2^28 (`CMK_DATA_KEY_MAX_USES`): 1/16 of the 2^32
+ * encryptions NIST SP 800-38D allows under one key with random 96-bit nonces; `maxAgeMs` 90 days
+ * (`CMK_DATA_KEY_MAX_AGE_MS`); `reserveBlock` 2^20 (`CMK_DATA_KEY_RESERVE_BLOCK`): the largest
+ * block of uses one process reserves with one append.
+ */
+export const DEFAULT_DATA_KEY_USE_POLICY: DataKeyUsePolicy = {
+  maxUses: 2 ** 28,
+  maxAgeMs: 90 * 24 * 60 * 60 * 1000,
+  reserveBlock: 2 ** 20,
+};
+
+/** A process's first reservation under a data key; each next one doubles, up to `reserveBlock`. */
+export const FIRST_RESERVATION = 1024;
 
 export function checkBatchSize(count: number, limits: SecretsLimits): void {
   if (count > limits.maxBatchValues) {

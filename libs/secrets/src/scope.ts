@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DataKeyIdKey } from '@cmk/key-providers';
 import { secretsError } from './errors';
 
 /** A scope is an environment name: 1-128 characters of letters, digits, `.`, `_`, `/` and `-`. */
@@ -16,12 +17,21 @@ export function validateScope(scope: string): string {
 export const DATA_KEY_ID_PATTERN = /^dk[0-9a-f]{40}$/;
 
 /**
- * The data key id of (org, scope), deterministic so that concurrent first uses of a scope all
- * try to create the same stream with `no_stream` and exactly one wins; the others re-read and
- * use the winner's key. 160 bits of SHA-256 leave no practical chance of two scopes colliding
- * (and the issuer still checks the stored org and scope). The NUL separator cannot occur in an
- * org login or a scope, so (`a`, `b/c`) and (`a/b`, `c`) never hash the same input.
+ * The data key id of generation `generation` of (org, scope): `dk` + the first 160 bits of
+ * HMAC-SHA-256 under the server's data-key id key (kept with the platform keys). Deterministic,
+ * so concurrent first uses of a generation all try to create the same stream with `no_stream`
+ * and exactly one wins; keyed, so an org cannot compute another org's ids for guessed scopes.
+ * The NUL separators cannot occur in an org login, a scope or a number, so no two inputs meet.
  */
-export function dataKeyIdFor(orgId: string, scope: string): string {
+export function dataKeyIdFor(idKey: DataKeyIdKey, orgId: string, scope: string, generation: number): string {
+  return `dk${idKey.macHex(`cmk-data-key-v2\0${orgId}\0${scope}\0${generation}`).slice(0, 40)}`;
+}
+
+/**
+ * The id data keys had before ids were keyed: an unkeyed SHA-256 of (org, scope). Data keys
+ * issued under it keep it for life (it is in their stream name and in every ciphertext); it is
+ * looked up only as generation 0 of a scope whose keyed id has no stream yet.
+ */
+export function legacyDataKeyIdFor(orgId: string, scope: string): string {
   return `dk${createHash('sha256').update(`cmk-data-key\0${orgId}\0${scope}`).digest('hex').slice(0, 40)}`;
 }

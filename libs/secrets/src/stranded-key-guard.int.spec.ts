@@ -9,7 +9,6 @@ import { createKeyProviders, type KeyProviders } from '@cmk/key-providers';
 import { startIssuerServer, type IssuerServer } from '@cmk/key-providers/testing';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
 import { waitFor } from '@cmk/testing';
-import { dataKeyIdFor } from './scope';
 import { SecretsService } from './secrets-service';
 import { ISSUER_MOVE } from './stranded-key-guard';
 
@@ -84,12 +83,13 @@ describe('StrandedKeyGuard: a data key issued under a key retired during its KMS
     const completedAt = (await store.readStream(keyringStream(org))).at(-1);
 
     const [ciphertext] = await encrypting;
-    const events = await store.readStream(dataKeyStream(dataKeyIdFor(org, 'late')));
+    const events = await store.readStream(dataKeyStream(ciphertext.split('.')[1]));
     const decoded = events.map(decodeDataKeyEvent);
     // The interleaving really happened: the issue landed after the run had completed.
     expect(decoded[0]).toMatchObject({ type: 'DataKeyIssued', data: { wrappedBy: k1.keyId } });
     expect(events[0].position.commit > (completedAt?.position.commit ?? 0n)).toBe(true);
-    expect(decoded.slice(1)).toEqual([
+    // (Use reservations, which change no wrap, follow the move.)
+    expect(decoded.slice(1).filter((e) => e.type !== 'DataKeyUseReserved')).toEqual([
       expect.objectContaining({ type: 'DataKeyRewrapped', data: expect.objectContaining({ from: k1.keyId, to: k2.keyId, kekRef: k2.keyArn, reencryptionId: ISSUER_MOVE }) }),
     ]);
 

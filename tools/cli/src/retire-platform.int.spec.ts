@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { decodeDataKeyEvent } from '@cmk/domain';
+import { decodeDataKeyEvent, type DataKeyEvent, type DataKeyIssued } from '@cmk/domain';
 import { openSqliteEventStore } from '@cmk/eventstore';
 import { createKeyProviders, LocalPlatformKeyProvider, PlatformMasterKeyring, startOrgKeyRewrapLoop } from '@cmk/key-providers';
 import { startKmsEmulator, type KmsEmulator } from '@cmk/kms-emulator';
@@ -44,7 +44,7 @@ describe('keys retire-platform', () => {
       const master = new LocalPlatformKeyProvider(await PlatformMasterKeyring.open({ dataDir: dir }));
       const opened = await Promise.all(
         legacyForms
-          .filter((e) => e.type === 'DataKeyIssued' && e.data.kekRef === 'platform:v1')
+          .filter((e: DataKeyEvent): e is DataKeyIssued => e.type === 'DataKeyIssued' && e.data.kekRef === 'platform:v1')
           .map((e) => master.unwrap(Buffer.from(e.data.wrapped, 'base64'), { org: e.data.orgId, dataKey: e.data.dataKeyId }).then(() => true, () => false)),
       );
       expect(opened).toEqual(Array(6).fill(false));

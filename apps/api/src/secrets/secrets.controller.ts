@@ -25,7 +25,7 @@ export class SecretsController {
 
   @ApiOperation({ summary: 'Encrypt values', description: 'Under a data key of this org and scope, wrapped by the default key.' })
   @ApiOkResponse({ type: CiphertextsDto })
-  @ApiErrors('SCOPE_INVALID', 'VALUE_INVALID', 'BATCH_TOO_LARGE', 'WRAPPING_KEY_UNAVAILABLE', 'DATA_KEY_CACHE_CONTENDED')
+  @ApiErrors('SCOPE_INVALID', 'VALUE_INVALID', 'BATCH_TOO_LARGE', 'WRAPPING_KEY_UNAVAILABLE', 'DATA_KEY_LIMIT_REACHED', 'DATA_KEY_CACHE_CONTENDED')
   @Post('encrypt')
   @HttpCode(200)
   async encrypt(@Param('org') org: string, @Body() body: EncryptSecretsDto, @Ctx() ctx: CommandContext) {

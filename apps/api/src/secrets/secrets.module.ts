@@ -11,9 +11,11 @@ import { DataKeysController, SecretsController } from './secrets.controller';
 
 export interface SecretsModuleOptions {
   /**
-   * Data key cache and key ring cache settings. Default: read from the environment
+   * Data key cache, key ring cache and data-key bounds. Default: read from the environment
    * (`CMK_DATA_KEY_CACHE_TTL_MS` 300 000, `CMK_DATA_KEY_CACHE_MAX` 10 000,
-   * `CMK_KEYRING_CACHE_TTL_MS` 5 000). Prefer `readSecretsConfig` in `loadApiConfig`.
+   * `CMK_DATA_KEY_CACHE_MAX_PER_ORG` 1 000, `CMK_KEYRING_CACHE_TTL_MS` 5 000,
+   * `CMK_MAX_DATA_KEYS_PER_ORG` 10 000, `CMK_DATA_KEY_MAX_USES` 2^28, `CMK_DATA_KEY_MAX_AGE_MS`
+   * 90 days, `CMK_DATA_KEY_RESERVE_BLOCK` 2^20). Prefer `readSecretsConfig` in `loadApiConfig`.
    */
   readonly options?: SecretsServiceOptions;
 }

@@ -11,9 +11,19 @@ export function decodeDataKeyEvent(raw: RawEvent): DataKeyEvent {
     case 'DataKeyIssued':
       return {
         type: 'DataKeyIssued',
-        data: { orgId, dataKeyId, scope: d.string('scope'), wrappedBy: d.string('wrappedBy'), kekRef: d.string('kekRef'), wrapped: d.string('wrapped') },
+        data: {
+          orgId,
+          dataKeyId,
+          scope: d.string('scope'),
+          wrappedBy: d.string('wrappedBy'),
+          kekRef: d.string('kekRef'),
+          wrapped: d.string('wrapped'),
+          ...withGeneration(d.optionalCount('generation')),
+        },
         metadata,
       };
+    case 'DataKeyUseReserved':
+      return { type: 'DataKeyUseReserved', data: { orgId, dataKeyId, upTo: d.count('upTo') }, metadata };
     case 'DataKeyRewrapped':
       return {
         type: 'DataKeyRewrapped',
@@ -32,6 +42,9 @@ export function decodeDataKeyEvent(raw: RawEvent): DataKeyEvent {
       throw new EventDecodingError(raw.type, 'type', 'not a data key event');
   }
 }
+
+/** Events written before generations have none: the field stays absent rather than becoming 0. */
+const withGeneration = (generation: number | undefined): { generation?: number } => (generation === undefined ? {} : { generation });
 
 export function encodeDataKeyEvent(event: DataKeyEvent): EncodedEvent {
   return encodeMessage(event);

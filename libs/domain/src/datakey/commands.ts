@@ -6,8 +6,14 @@ import type { Message } from '../shared/metadata';
  */
 export type IssueDataKey = Message<
   'IssueDataKey',
-  { orgId: string; dataKeyId: string; scope: string; wrappedBy: string; kekRef: string; wrapped: string }
+  { orgId: string; dataKeyId: string; scope: string; wrappedBy: string; kekRef: string; wrapped: string; generation?: number }
 >;
+
+/**
+ * Reserves `count` more uses of the data key, refused with `DATA_KEY_USE_EXHAUSTED` when the
+ * total reserved would pass `limit` (the caller's configured maximum encryptions per data key).
+ */
+export type ReserveDataKeyUse = Message<'ReserveDataKeyUse', { orgId: string; dataKeyId: string; count: number; limit: number }>;
 
 export type RewrapDataKey = Message<
   'RewrapDataKey',
@@ -33,4 +39,4 @@ export type UpgradePlatformWrapping = Message<
   { orgId: string; dataKeyId: string; fromKekRef: string; kekRef: string; wrapped: string; migrationId: string }
 >;
 
-export type DataKeyCommand = IssueDataKey | RewrapDataKey | UpgradePlatformWrapping;
+export type DataKeyCommand = IssueDataKey | RewrapDataKey | UpgradePlatformWrapping | ReserveDataKeyUse;

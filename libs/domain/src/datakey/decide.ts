@@ -1,7 +1,7 @@
 import { assertNever } from '../shared/assert-never';
 import type { Decider } from '../shared/decider';
 import { refuse } from '../shared/domain-error';
-import type { DataKeyCommand, IssueDataKey, RewrapDataKey, UpgradePlatformWrapping } from './commands';
+import type { DataKeyCommand, IssueDataKey, ReserveDataKeyUse, RewrapDataKey, UpgradePlatformWrapping } from './commands';
 import { PLATFORM_KEY_ID } from '../keyring/events';
 import type { DataKeyEvent } from './events';
 import { evolve, initialState, type DataKeyState } from './state';
@@ -14,15 +14,41 @@ function requireFilled(fields: Readonly<Record<string, string>>): void {
 
 /** Re-issuing with exactly the same payload is a no-op: the issuer retried after a timeout. */
 function issue(command: IssueDataKey, state: DataKeyState): DataKeyEvent[] {
-  const { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped } = command.data;
+  const { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped, generation } = command.data;
   requireFilled({ orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped });
+  if (generation !== undefined && (!Number.isSafeInteger(generation) || generation < 0)) {
+    throw refuse('VALIDATION_FAILED', 'generation must be a non-negative integer', { field: 'generation' });
+  }
   if (state.status === 'issued') {
     const same =
-      state.orgId === orgId && state.scope === scope && state.wrappedBy === wrappedBy && state.kekRef === kekRef && state.wrapped === wrapped;
+      state.orgId === orgId &&
+      state.scope === scope &&
+      state.wrappedBy === wrappedBy &&
+      state.kekRef === kekRef &&
+      state.wrapped === wrapped &&
+      state.generation === (generation ?? 0);
     if (same && state.rewrappedBy.length === 0) return [];
     throw refuse('DATA_KEY_EXISTS', 'This data key was already issued', { dataKeyId });
   }
-  return [{ type: 'DataKeyIssued', data: { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped }, metadata: command.metadata }];
+  const data = { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped, ...(generation === undefined ? {} : { generation }) };
+  return [{ type: 'DataKeyIssued', data, metadata: command.metadata }];
+}
+
+/**
+ * Uses are reserved in blocks before they are used, so the recorded total bounds the real
+ * number of encryptions from above: a block that would pass the limit is refused whole (the
+ * caller moves to the next generation), wasting at most one block of the limit.
+ */
+function reserve(command: ReserveDataKeyUse, state: DataKeyState): DataKeyEvent[] {
+  const { orgId, dataKeyId, count, limit } = command.data;
+  if (!Number.isSafeInteger(count) || count < 1) throw refuse('VALIDATION_FAILED', 'count must be a positive integer', { field: 'count' });
+  if (!Number.isSafeInteger(limit) || limit < 1) throw refuse('VALIDATION_FAILED', 'limit must be a positive integer', { field: 'limit' });
+  if (state.status !== 'issued') throw refuse('DATA_KEY_NOT_FOUND', 'No such data key', { dataKeyId });
+  if (state.orgId !== orgId) throw refuse('VALIDATION_FAILED', 'The data key belongs to another organisation', { field: 'orgId', dataKeyId });
+  if (state.reservedUses + count > limit) {
+    throw refuse('DATA_KEY_USE_EXHAUSTED', 'This data key has reached its maximum number of uses', { dataKeyId, reserved: state.reservedUses, limit });
+  }
+  return [{ type: 'DataKeyUseReserved', data: { orgId, dataKeyId, upTo: state.reservedUses + count }, metadata: command.metadata }];
 }
 
 /**
@@ -81,6 +107,8 @@ export function decide(command: DataKeyCommand, state: DataKeyState): DataKeyEve
       return decideUpgradePlatformWrapping(command, state);
     case 'RewrapDataKey':
       return rewrap(command, state);
+    case 'ReserveDataKeyUse':
+      return reserve(command, state);
     default:
       return assertNever(command, 'data key command');
   }

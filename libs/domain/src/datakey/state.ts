@@ -17,6 +17,10 @@ export type DataKeyState =
       readonly dataKeyId: string;
       readonly scope: string;
       readonly issuedAt: string;
+      /** Generation within (org, scope): 0 for the first data key of a scope. */
+      readonly generation: number;
+      /** Uses (encryptions) reserved so far: never below the encryptions made under this key. */
+      readonly reservedUses: number;
       /** Runs that rewrapped this data key, oldest first (audit and idempotency checks). */
       readonly rewrappedBy: readonly string[];
     });
@@ -28,14 +32,29 @@ export function initialState(): DataKeyState {
 export function evolve(state: DataKeyState, event: DataKeyEvent): DataKeyState {
   switch (event.type) {
     case 'DataKeyIssued': {
-      const { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped } = event.data;
-      return { status: 'issued', orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped, issuedAt: event.metadata.occurredAt, rewrappedBy: [] };
+      const { orgId, dataKeyId, scope, wrappedBy, kekRef, wrapped, generation = 0 } = event.data;
+      return {
+        status: 'issued',
+        orgId,
+        dataKeyId,
+        scope,
+        wrappedBy,
+        kekRef,
+        wrapped,
+        issuedAt: event.metadata.occurredAt,
+        generation,
+        reservedUses: 0,
+        rewrappedBy: [],
+      };
     }
     case 'DataKeyRewrapped': {
       if (state.status !== 'issued') return state;
       const { to, kekRef, wrapped, reencryptionId } = event.data;
       return { ...state, wrappedBy: to, kekRef, wrapped, rewrappedBy: [...state.rewrappedBy, reencryptionId] };
     }
+    case 'DataKeyUseReserved':
+      if (state.status !== 'issued') return state;
+      return { ...state, reservedUses: Math.max(state.reservedUses, event.data.upTo) };
     default:
       return assertNever(event, 'data key event');
   }

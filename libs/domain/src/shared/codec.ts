@@ -84,6 +84,10 @@ export class FieldReader {
     return value;
   }
 
+  optionalCount(name: string): number | undefined {
+    return this.source[name] === undefined ? undefined : this.count(name);
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[]): T {
     const value = this.source[name];
     const match = allowed.find((candidate) => candidate === value);

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   CONCURRENT_CHANGE: 409,
   WEBHOOK_EXISTS: 409,
   WEBHOOK_LIMIT_REACHED: 409,
+  DATA_KEY_USE_EXHAUSTED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

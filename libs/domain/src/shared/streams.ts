@@ -6,6 +6,7 @@
  * | `org-<orgId>` | organisation registration, edition, access tokens |
  * | `keyring-<orgId>` | the org's customer managed keys and re-encryption runs |
  * | `datakey-<dataKeyId>` | one data key's wrapped forms over time |
+ * | `datakeyquota-<orgId>` | the running count of the org's data keys (scopes) against its limit |
  * | `keyhealth-<orgId>` | health changes of the org's customer managed keys (`KeyHealthChanged`) |
  * | `webhooks-<orgId>` | the org's webhook subscriptions |
  * | `meta-<name>` | facts about the deployment itself, e.g. `meta-store-identity` |
@@ -15,6 +16,7 @@ export const STREAM_PREFIX = {
   org: 'org-',
   keyring: 'keyring-',
   datakey: 'datakey-',
+  datakeyquota: 'datakeyquota-',
   keyhealth: 'keyhealth-',
   webhooks: 'webhooks-',
   meta: 'meta-',
@@ -39,6 +41,7 @@ function build(category: StreamCategory, id: string): string {
 export const orgStream = (orgId: string): string => build('org', orgId);
 export const keyringStream = (orgId: string): string => build('keyring', orgId);
 export const dataKeyStream = (dataKeyId: string): string => build('datakey', dataKeyId);
+export const dataKeyQuotaStream = (orgId: string): string => build('datakeyquota', orgId);
 export const keyHealthStream = (orgId: string): string => build('keyhealth', orgId);
 export const webhooksStream = (orgId: string): string => build('webhooks', orgId);
 export const metaStream = (name: string): string => build('meta', name);

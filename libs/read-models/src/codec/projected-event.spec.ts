@@ -1,5 +1,6 @@
 import { EventDecodingError } from '@cmk/domain';
 import { dataKeyIssued, keyAdded, keyring, metadata, recorded } from '@cmk/read-models/testing';
+import { dataKeyIndexChanges } from '../projections/data-key-index';
 import { toProjectedEvent } from './projected-event';
 
 describe('decoding at the read-model edge', () => {
@@ -12,6 +13,17 @@ describe('decoding at the read-model edge', () => {
     expect(toProjectedEvent(recorded({ stream: 'org-c2', type: 'OrganizationRegistered', data: { orgId: 'c2' }, metadata: metadata() }, 1))).toBeUndefined();
     expect(toProjectedEvent(recorded(keyring('org-c2', 'SomethingNewer', {}), 1))).toBeUndefined();
     expect(toProjectedEvent(recorded({ stream: 'elsewhere-1', type: 'KeyAdded', data: {}, metadata: metadata() }, 1))).toBeUndefined();
+  });
+
+  it('projects use reservations as no index change, and steps over the data-key quota stream', () => {
+    const reserved = toProjectedEvent(
+      recorded({ stream: 'datakey-dk1', type: 'DataKeyUseReserved', data: { orgId: 'org-c5', dataKeyId: 'dk1', upTo: 1024 }, metadata: metadata() }, 2),
+    );
+    expect(reserved).toMatchObject({ category: 'datakey', orgId: 'org-c5', event: { type: 'DataKeyUseReserved' } });
+    if (reserved?.category !== 'datakey') throw new Error('expected a data key event');
+    expect(dataKeyIndexChanges(reserved.event, 2)).toEqual([]);
+    const counted = { stream: 'datakeyquota-org-c5', type: 'DataKeyCounted', data: { orgId: 'org-c5', dataKeyId: 'dk1', count: 1 }, metadata: metadata() };
+    expect(toProjectedEvent(recorded(counted, 3))).toBeUndefined();
   });
 
   it('rejects a malformed payload of a known type, and an event naming another org than its stream', () => {

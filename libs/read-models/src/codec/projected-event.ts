@@ -23,7 +23,7 @@ const KEYRING_TYPES: Readonly<Record<KeyringEvent['type'], true>> = {
   ReencryptionFailed: true,
   PlatformOrgKeyDestroyed: true,
 };
-const DATAKEY_TYPES: Readonly<Record<DataKeyEvent['type'], true>> = { DataKeyIssued: true, DataKeyRewrapped: true };
+const DATAKEY_TYPES: Readonly<Record<DataKeyEvent['type'], true>> = { DataKeyIssued: true, DataKeyRewrapped: true, DataKeyUseReserved: true };
 
 const known = (types: Readonly<Record<string, true>>, type: string): boolean => Object.prototype.hasOwnProperty.call(types, type);
 
@@ -52,6 +52,7 @@ export function toProjectedEvent(recorded: RecordedEvent): ProjectedEvent | unde
       return { category: 'datakey', orgId: event.data.orgId, position, event };
     }
     case 'org':
+    case 'datakeyquota':
       return undefined;
   }
 }

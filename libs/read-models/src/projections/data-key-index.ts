@@ -30,6 +30,8 @@ export function dataKeyIndexChanges(event: DataKeyEvent, score: number): IndexCh
         { op: 'remove', orgId, wrappingKeyId: event.data.from, dataKeyId },
         { op: 'add', orgId, wrappingKeyId: event.data.to, dataKeyId, score },
       ];
+    case 'DataKeyUseReserved':
+      return [];
     default:
       return unreachable(event);
   }
