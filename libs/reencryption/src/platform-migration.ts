@@ -87,6 +87,8 @@ export async function legacyDataKeys(store: EventStore, pageSize = SCAN_PAGE): P
       progressed = true;
       if (!raw.streamId.startsWith('datakey-')) continue;
       const event = decodeDataKeyEvent(raw);
+      // Use reservations count encryptions; they say nothing about the wrapping.
+      if (event.type === 'DataKeyUseReserved') continue;
       const wrap = event.type === 'DataKeyIssued' ? { wrappedBy: event.data.wrappedBy, kekRef: event.data.kekRef } : { wrappedBy: event.data.to, kekRef: event.data.kekRef };
       if (wrap.wrappedBy === PLATFORM_KEY_ID && generationOfKekRef(wrap.kekRef) === undefined) legacy.add(event.data.dataKeyId);
       else legacy.delete(event.data.dataKeyId);
