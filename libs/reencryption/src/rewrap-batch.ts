@@ -1,6 +1,6 @@
-import { ApplicationError, handleCommand, readState } from '@cmk/application';
+import { ApplicationError, handleCommand, stateOf } from '@cmk/application';
 import { dataKeyCodec, dataKeyDecider, dataKeyStream, DomainError, type DataKeyState, type KeyringState } from '@cmk/domain';
-import { ConcurrencyError, type EventStore } from '@cmk/eventstore';
+import { ConcurrencyError, readStreams, type EventStore, type RecordedEvent } from '@cmk/eventstore';
 import { isRetryableKmsError, providerRequestFor, type EncryptionContext, type KeyEncryptionProvider, type ProviderRequest } from '@cmk/key-providers';
 import type { FleetMetrics } from './fleet-metrics';
 import { meteredKmsCall, type KmsRateLimiter } from './kms-rate-limiter';
@@ -29,8 +29,8 @@ export interface BatchResult {
 }
 
 /**
- * Rewraps one batch: every key is re-read from its stream and skipped when it is already off
- * the sources (so a replayed batch costs reads, not KMS calls), unwrapped under its current key,
+ * Rewraps one batch: every key is re-read from its stream (the batch's streams in one store read)
+ * and skipped when it is already off the sources (so a replayed batch costs reads, not KMS calls), unwrapped under its current key,
  * wrapped under the target with the `{org, dataKey}` context, and appended with the expected
  * revision (a lost race re-reads and decides again in `handleCommand`). Keys run concurrently,
  * bounded by `concurrency`; one key's failure never stops the others.
@@ -40,11 +40,14 @@ export async function rewrapBatch(deps: BatchDependencies, job: BatchJobData, ke
   const transient: { dataKeyId: string; error: string }[] = [];
   const target = deps.providers.providerFor(providerRequestFor(keyring, job.orgId, job.to));
   let next = 0;
+  // Every key's stream in one store read (one query on PostgreSQL), not one round trip per key.
+  const reads = await readStreams(deps.store, job.dataKeyIds.map(dataKeyStream));
   const lane = async (): Promise<void> => {
     while (next < job.dataKeyIds.length) {
-      const dataKeyId = job.dataKeyIds[next++];
+      const i = next++;
+      const dataKeyId = job.dataKeyIds[i];
       try {
-        outcomes.push(await rewrapOne(deps, job, keyring, target, dataKeyId, jobId));
+        outcomes.push(await rewrapOne(deps, job, keyring, target, dataKeyId, jobId, reads[i]));
       } catch (error) {
         const code = failureCode(error);
         if (code === undefined) transient.push({ dataKeyId, error: error instanceof Error ? error.message : String(error) });
@@ -66,9 +69,10 @@ async function rewrapOne(
   target: KeyEncryptionProvider,
   dataKeyId: string,
   jobId: string,
+  read: readonly RecordedEvent[],
 ): Promise<KeyOutcome> {
   const stream = dataKeyStream(dataKeyId);
-  const { state, recorded } = await readState(deps.store, stream, dataKeyDecider, dataKeyCodec);
+  const { state, recorded } = stateOf(read, dataKeyDecider, dataKeyCodec);
   if (state.status !== 'issued') return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
   if (!job.from.includes(state.wrappedBy)) return settled(state, dataKeyId, job.reencryptionId);
 
@@ -91,8 +95,8 @@ async function rewrapOne(
       data: { orgId: job.orgId, dataKeyId, reencryptionId: job.reencryptionId, sources: [...job.from], to: job.to, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
       metadata: systemMetadata(job.reencryptionId, jobId),
     },
-    // The stream was just read to decide whether to act: the first attempt decides on that read
-    // (one store read per key, not two); a key moved meanwhile conflicts and is re-read.
+    // The stream was read (with the batch's) to decide whether to act: the first attempt decides
+    // on that read (one store read per key, not two); a key moved meanwhile conflicts and is re-read.
     { maxAttempts: 10, recorded },
   );
   if (result.events.length > 0) {
