@@ -18,6 +18,7 @@ import {
 import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
+import { answerUnknownExpectations } from './http/expectations';
 import { requestLogOptions } from './http/request-logging';
 import { createValidationPipe } from './http/validation';
 import type { ApiMetrics } from './ops/api-metrics';
@@ -46,15 +47,20 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<AppModu
     abortOnError: false,
   });
   app.useLogger(app.get(PinoNestLogger));
-  app.use(app.get<ApiMetrics>(API_METRICS).httpMiddleware());
-  // First of all, so a request the body parser refuses (413, 400, 415) carries its id too.
+  // First of all, so a request the body parser refuses (413, 400, 415) is timed and carries its
+  // id too. One Express layer for both: every layer costs each request a dispatch.
+  const timed = app.get<ApiMetrics>(API_METRICS).httpMiddleware();
   app.use((request: Request, response: Response, next: NextFunction) => {
     response.setHeader('X-Request-Id', requestIdOf(request));
-    next();
+    timed(request, response, next);
   });
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
+  // No ETag: Express would hash every response body (SHA-1) for it, the secrets routes' plaintexts
+  // included, and nothing here answers conditional requests.
+  app.set('etag', false);
+  answerUnknownExpectations(app.getHttpServer());
   setupOpenApi(app);
   return app;
 }

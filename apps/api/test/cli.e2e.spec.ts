@@ -53,6 +53,22 @@ describe('operator CLI (built, as a process)', () => {
     await waitFor(async () => (await admin.get('/api/orgs/cli-org/customer-managed-keys')).status === 401, { description: 'revoked' });
   });
 
+  it('issues nothing for the typo `token issue cli-org bob --rol member` (exit 2 with the command help), against a live api', async () => {
+    const live = { CMK_API_URL: env.baseUrl, CMK_OPERATOR_TOKEN: env.operatorToken };
+    for (const args of [['token', 'issue', 'cli-org', 'bob', '--rol', 'member'], ['token', 'issue', 'cli-org', 'bob', '--role'], ['token', 'issue', 'cli-org', 'bob', 'member']]) {
+      const result = await cmk(args, live);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(result.stderr).toContain('usage: cmk token issue <org> <user> [options]');
+    }
+    const store = await env.openStore();
+    try {
+      const issuedToBob = (await store.readAll()).filter((event) => event.type === 'AccessTokenIssued' && event.data['user'] === 'bob');
+      expect(issuedToBob).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('exits 2 with the usage on unknown commands, unknown flags, missing arguments and a token issue without --role', async () => {
     const none = {};
     for (const args of [['org', 'explode'], ['keys', 'list', '--org', 'x', '--bogus'], ['token', 'issue', 'cli-org'], ['token', 'issue', 'cli-org', 'dave'], ['keys', 'list', '--output', 'yaml']]) {

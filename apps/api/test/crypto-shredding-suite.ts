@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import { waitFor, type HttpClient } from '@cmk/testing';
 import { decodeDataKeyEvent, PLATFORM_KEY_ID } from '@cmk/domain';
-import { LocalPlatformKeyProvider, ORG_KEY_FILE, OrgPlatformKeyProvider, OrgPlatformKeys, PlatformMasterKeyring, SqliteOrgKeyStore } from '@cmk/key-providers';
+import { LocalPlatformKeyProvider, OrgPlatformKeyProvider, OrgPlatformKeys, openOrgKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
 import { E2eEnvironment, type DemoKey } from './e2e-environment';
 
 const cmk = (org: string) => `/api/orgs/${org}/customer-managed-keys`;
@@ -92,7 +91,8 @@ export function cryptoShreddingSuite(eventStore: 'sqlite' | 'esdb'): void {
     /** Tries every platform unwrap path the code has on each form, with only the data directory. Returns how many succeeded. */
     async function offlineUnwraps(org: string, forms: ReadonlyArray<{ dataKeyId: string; wrapped: string }>): Promise<number> {
       const master = new LocalPlatformKeyProvider(await PlatformMasterKeyring.open({ dataDir: env.dataDir }));
-      const orgKeyStore = SqliteOrgKeyStore.open(join(env.dataDir, ORG_KEY_FILE));
+      // The apps' own org key store: the SQLite file, or the EventStoreDB's streams (after their scavenge).
+      const orgKeyStore = await openOrgKeyStore(env.dataDir, env.esdb?.url ?? env.postgres?.url);
       const paths = [master, new OrgPlatformKeyProvider(org, new OrgPlatformKeys(orgKeyStore, master, { cacheTtlMs: 1 }))];
       let succeeded = 0;
       try {

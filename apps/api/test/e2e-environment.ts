@@ -15,6 +15,8 @@ export interface E2eOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Persist Redis across restarts (for kill/restart tests). Default false. */
   readonly redisAppendOnly?: boolean;
+  /** Make Redis require this password (the apps get it in `REDIS_URL`). Default: none. */
+  readonly redisPassword?: string;
   /**
    * The apps' event store: the embedded SQLite file, EventStoreDB through the gRPC emulator
    * started in the test process, or a PostgreSQL database created for this environment (and
@@ -59,7 +61,7 @@ export class E2eEnvironment {
   ) {}
 
   static async start(options: E2eOptions = {}): Promise<E2eEnvironment> {
-    const redis = await RedisServer.start({ appendOnly: options.redisAppendOnly ?? false });
+    const redis = await RedisServer.start({ appendOnly: options.redisAppendOnly ?? false, password: options.redisPassword });
     const kms = await startKmsEmulator();
     const dataDir = mkdtempSync(join(tmpdir(), 'cmk-e2e-'));
     const kind = options.eventStore ?? defaultEventStore();

@@ -82,7 +82,7 @@ async function main(config: WorkerConfig, shutdown: GracefulShutdown, health: De
   }
 
   const storeId = await untilAvailable(() => storeIdentity(store), wait('reading the event store identity'));
-  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, webhookKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]), wait('claiming Redis'));
+  await untilAvailable(() => claimRedisForStore(redis, config.redisUrl, storeId, [readModelKeys().checkpoint, fleetKeys.dispatcherCheckpoint, fleetKeys.strandedCheckpoint, webhookKeys.dispatcherCheckpoint, AUDIT_CHECKPOINT_KEY]), wait('claiming Redis'));
   if (shutdown.stopping) throw new StartupAbortedError();
 
   if (config.runProjections) {

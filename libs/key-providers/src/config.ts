@@ -27,8 +27,9 @@ export interface KeyProvidersConfig {
    */
   readonly platformRewrapIntervalMs?: number;
   /**
-   * Where org platform keys are kept. A PostgreSQL URL (set from `EVENTSTORE_URL` when the event
-   * store is PostgreSQL): the `cmk_org_platform_keys` table of that database, shared by every
+   * Where org platform keys are kept, set from `EVENTSTORE_URL`: a PostgreSQL URL, the
+   * `cmk_org_platform_keys` table of that database; an `esdb://` URL, streams of that
+   * EventStoreDB hard-deleted on destruction (`EsdbOrgKeyStore`). Either is shared by every
    * replica. Unset: `org-platform-keys.sqlite` in `dataDir`.
    */
   readonly orgKeyStoreUrl?: string;
@@ -61,8 +62,18 @@ export function readKeyProvidersConfig(reader: EnvReader, base: { dataDir: strin
     sessions: { sessionDurationSeconds: reader.int('CMK_KMS_SESSION_SECONDS', 3600, 900, 43_200) },
     throttleRetry: { retries: reader.int('CMK_KMS_THROTTLE_RETRIES', 3, 0, 20) },
     platformRewrapIntervalMs: reader.int('CMK_PLATFORM_REWRAP_INTERVAL_MS', 10_000, 100, 3_600_000),
-    orgKeyStoreUrl: postgresUrlOrUndefined(reader.optional('EVENTSTORE_URL')),
+    orgKeyStoreUrl: orgKeyStoreUrlOf(reader.optional('EVENTSTORE_URL')),
   };
+}
+
+/** The event store's URL when it is PostgreSQL or EventStoreDB: org platform keys then live in the same store. */
+export function orgKeyStoreUrlOf(eventStoreUrl: string | undefined): string | undefined {
+  return postgresUrlOrUndefined(eventStoreUrl) ?? esdbUrlOrUndefined(eventStoreUrl);
+}
+
+/** The event store's URL when it is EventStoreDB (`esdb://` or `esdb+discover://`). */
+export function esdbUrlOrUndefined(eventStoreUrl: string | undefined): string | undefined {
+  return eventStoreUrl !== undefined && /^esdb(\+discover)?:\/\//.test(eventStoreUrl) ? eventStoreUrl : undefined;
 }
 
 /** The event store's URL when it is PostgreSQL: org platform keys then live in the same database. */

@@ -4,7 +4,7 @@ import { CustomerKmsKeys } from './aws/customer-kms-keys';
 import { KeyHealthProbe } from './aws/key-health-probe';
 import { KmsCalls } from './aws/kms-calls';
 import { WebIdentityCredentials } from './aws/web-identity-credentials';
-import type { KeyProvidersConfig } from './config';
+import { esdbUrlOrUndefined, type KeyProvidersConfig } from './config';
 import { OidcIssuer } from './oidc/oidc-issuer';
 import { OidcSigningKeyStore } from './oidc/signing-key-store';
 import { KmsPlatformKeyProvider } from './platform/kms-platform-provider';
@@ -15,6 +15,7 @@ import { OrgPlatformKeys } from './org-platform/org-platform-keys';
 import type { OrgPlatformKeyStore } from './org-platform/org-key-store';
 import { ORG_KEY_FILE, SqliteOrgKeyStore } from './org-platform/sqlite-org-key-store';
 import { PostgresOrgKeyStore } from './org-platform/postgres-org-key-store';
+import { EsdbOrgKeyStore } from './org-platform/esdb-org-key-store';
 import { join } from 'node:path';
 import { parseKeyArn } from '@cmk/domain';
 import type { KeyEncryptionProvider } from './port';
@@ -76,10 +77,8 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
     platform = new LocalPlatformKeyProvider(platformKeyring);
   }
 
-  // The event store's PostgreSQL database when it is one; otherwise a SQLite file beside the event store's.
-  const store =
-    orgKeyStore ??
-    (config.orgKeyStoreUrl !== undefined ? await PostgresOrgKeyStore.open({ url: config.orgKeyStoreUrl }) : SqliteOrgKeyStore.open(join(config.dataDir, ORG_KEY_FILE)));
+  // The event store's own database (PostgreSQL or EventStoreDB) when it is one; otherwise a SQLite file beside the event store's.
+  const store = orgKeyStore ?? (await openOrgKeyStore(config.dataDir, config.orgKeyStoreUrl));
   const orgKeys = new OrgPlatformKeys(store, platform, { masterFor: previousPlatformKey });
   return {
     issuer,
@@ -94,4 +93,14 @@ export async function createKeyProviders(config: KeyProvidersConfig, orgKeyStore
       void store.close();
     },
   };
+}
+
+/**
+ * The org platform key store for an event store: `url` is `orgKeyStoreUrl` (a PostgreSQL or
+ * `esdb://` URL), or undefined for the SQLite file in `dataDir`. The CLI opens the same one.
+ */
+export async function openOrgKeyStore(dataDir: string, url: string | undefined): Promise<OrgPlatformKeyStore> {
+  if (url === undefined) return SqliteOrgKeyStore.open(join(dataDir, ORG_KEY_FILE));
+  if (esdbUrlOrUndefined(url) !== undefined) return EsdbOrgKeyStore.open(url);
+  return PostgresOrgKeyStore.open({ url });
 }

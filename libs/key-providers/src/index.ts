@@ -14,8 +14,8 @@ export { mapKmsFailure, mapStsFailure, type KmsOperation, type KmsCallSite } fro
 export { KeyProviderRegistry, providerRequestFor, type ProviderRequest } from './registry';
 export { OidcSigningKeyStore, SIGNING_KEY_FILE, SIGNING_ALG, type PublicJwk, type SigningKeyStoreOptions } from './oidc/signing-key-store';
 export { OidcIssuer, type OidcIssuerOptions, type TrustExpectations, type OpenIdConfiguration } from './oidc/oidc-issuer';
-export { readKeyProvidersConfig, postgresUrlOrUndefined, type KeyProvidersConfig } from './config';
-export { createKeyProviders, type KeyProviders } from './create-key-providers';
+export { readKeyProvidersConfig, postgresUrlOrUndefined, esdbUrlOrUndefined, orgKeyStoreUrlOf, type KeyProvidersConfig } from './config';
+export { createKeyProviders, openOrgKeyStore, type KeyProviders } from './create-key-providers';
 export type { OrgPlatformKeyStore, OrgKeyRecord, OrgKeyRef, LiveOrgKey, DestroyedOrgKey, NewOrgKey } from './org-platform/org-key-store';
 export { rewrapOrgKeysToCurrentMaster, describeDependents, startOrgKeyRewrapLoop, type MasterKeyDependents, type RewrapLoop } from './org-platform/master-rotation';
 export { SqliteOrgKeyStore, ORG_KEY_FILE } from './org-platform/sqlite-org-key-store';

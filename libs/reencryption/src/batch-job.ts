@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FleetMetrics } from './fleet-metrics';
-import { isRunning, readKeyring } from './run-keyring';
+import { isRunning, readKeyring, sweptRun } from './run-keyring';
 import { fleetKeys } from './names';
 import { parseBatchJob } from './payloads';
 import { rewrapBatch, type BatchDependencies } from './rewrap-batch';
@@ -23,9 +23,10 @@ export interface BatchJobDependencies extends BatchDependencies {
  * skips the keys already moved.
  */
 export async function processBatchJob(deps: BatchJobDependencies, job: Job): Promise<{ done: number; failed: number; skipped: number }> {
-  const data = parseBatchJob(job.data);
-  const keyring = await readKeyring(deps.store, data.orgId);
-  if (!isRunning(keyring, data.reencryptionId)) return { done: 0, failed: 0, skipped: data.dataKeyIds.length };
+  const payload = parseBatchJob(job.data);
+  const keyring = await readKeyring(deps.store, payload.orgId);
+  if (!isRunning(keyring, payload.reencryptionId)) return { done: 0, failed: 0, skipped: payload.dataKeyIds.length };
+  const data = sweptRun(keyring, payload);
   const started = performance.now();
   const result = await rewrapBatch(deps, data, keyring, String(job.id));
   await deps.progress.record(data.reencryptionId, result.outcomes);

@@ -3,7 +3,7 @@ import type { EventMetadata, KeyringCommand } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { isRunning, readKeyring, sendKeyringCommand, systemMetadata } from './run-keyring';
+import { isRunning, readKeyring, sendKeyringCommand, sweptRun, systemMetadata } from './run-keyring';
 import { parseFinalizeJob, type RunRef } from './payloads';
 import type { RunCounters, RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';
@@ -46,7 +46,7 @@ export async function runFinalize(deps: FinalizeDependencies, job: Job, token: s
     const caughtUp = await deps.queries.waitForCheckpoint(head, { timeoutMs: deps.settings.indexWaitMs, intervalMs: 50 });
     if (!caughtUp) throw new Error('The data-key index has not caught up with the event store yet');
 
-    const leftovers = await findLeftovers(deps, data);
+    const leftovers = await findLeftovers(deps, sweptRun(keyring, data));
     const round = (await currentRound(job)) ?? data.round ?? 1;
     if (leftovers.length > 0 && round < deps.settings.maxRounds && token !== undefined) {
       const next = round + 1;

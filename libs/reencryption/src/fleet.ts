@@ -6,6 +6,7 @@ import type { ReadModelQueries } from '@cmk/read-models';
 import { processBatchJob } from './batch-job';
 import type { ReencryptionSettings } from './config';
 import { startDispatcher, type Dispatcher, type FleetLogger, type OutageSink } from './dispatcher';
+import { startStrandedKeyReactor, type StrandedKeyReactor } from './stranded-key-reactor';
 import { runFinalize } from './finalize';
 import { FleetMetrics } from './fleet-metrics';
 import type { ProviderSource } from './rewrap-batch';
@@ -35,6 +36,8 @@ export interface FleetOptions {
   readonly outages?: OutageSink;
   /** Run the dispatcher in this process. Default true (safe in every replica). */
   readonly dispatcher?: boolean;
+  /** Run the stranded-key reactor in this process. Default: as `dispatcher` (safe in every replica). */
+  readonly strandedKeyReactor?: boolean;
   /** Name in metrics and `job.processedBy`. Default `<hostname>-<pid>`. */
   readonly workerName?: string;
 }
@@ -146,13 +149,15 @@ export function startReencryptionFleet(options: FleetOptions): Fleet {
   finalizeQueue.on('error', onError('finalize queue'));
   flows.on('error', onError('flow producer'));
   const dispatcher: Dispatcher | undefined = options.dispatcher === false ? undefined : startDispatcher({ store, redis, flows, finalizeQueue, logger, outages });
+  const reactor: StrandedKeyReactor | undefined =
+    (options.strandedKeyReactor ?? options.dispatcher) === false ? undefined : startStrandedKeyReactor({ store, redis, queries, providers, logger, outages, indexWaitMs: settings.indexWaitMs });
 
   return {
     workerName,
     metrics,
     activeJobs: () => active,
     async close({ force = false } = {}) {
-      await dispatcher?.stop();
+      await Promise.all([dispatcher?.stop(), reactor?.stop()]);
       const abandonedJobs = force ? active : 0;
       await Promise.all(workers.map((worker) => worker.close(force)));
       await Promise.all([batches.close(), finalizeQueue.close(), flows.close()]);

@@ -14,3 +14,4 @@ export { type ProviderSource } from './rewrap-batch';
 export { mergeLiveProgress, readLiveBanner, type LiveBanner } from './live-banner';
 export { destroyPlatformKeyIfUnused, recordDestroyedPlatformKeys, type PlatformKeyShredder, type ShreddingDependencies } from './platform-key-shredding';
 export { migrateLegacyPlatformDataKeys, isLegacyPlatformWrap, PLATFORM_MIGRATION_ID, type PlatformMigrationProgress, type PlatformMigrationOptions } from './platform-migration';
+export { startStrandedKeyReactor, STRANDED_MOVE, type StrandedKeyReactor, type StrandedKeyReactorOptions } from './stranded-key-reactor';

@@ -23,6 +23,8 @@ export const jobIds = {
 /** Redis keys owned by the fleet (`reenc:v1:*`), beside the read models' `rm:v1:*`. */
 export const fleetKeys = {
   dispatcherCheckpoint: 'reenc:v1:dispatcher:checkpoint',
+  /** Where the stranded-key reactor resumes (`stranded-key-reactor.ts`). */
+  strandedCheckpoint: 'reenc:v1:stranded:checkpoint',
   /** Hash: total, done, failed, `code:<CODE>` counts of one run. */
   counters: (reencryptionId: string): string => `reenc:v1:run:${reencryptionId}:counters`,
   /** Set of data key ids this run counted (done or failed): makes counting idempotent. */

@@ -2,7 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import { parsePosition, type EventStore } from '@cmk/eventstore';
 import type { ReadModelQueries } from '@cmk/read-models';
 import type { ReencryptionSettings } from './config';
-import { isRunning, readKeyring } from './run-keyring';
+import { isRunning, readKeyring, sweptRun } from './run-keyring';
 import { parsePlanJob } from './payloads';
 import type { RunProgress } from './run-progress';
 import { scheduleBatch } from './scheduling';
@@ -22,9 +22,10 @@ export interface PlanDependencies {
  * batch ids are deterministic, so a page added twice is added once.
  */
 export async function runPlan(deps: PlanDependencies, job: Job): Promise<{ pages: number; keys: number } | { skipped: string }> {
-  const data = parsePlanJob(job.data);
-  const keyring = await readKeyring(deps.store, data.orgId);
-  if (!isRunning(keyring, data.reencryptionId)) return { skipped: 'run is not running' };
+  const payload = parsePlanJob(job.data);
+  const keyring = await readKeyring(deps.store, payload.orgId);
+  if (!isRunning(keyring, payload.reencryptionId)) return { skipped: 'run is not running' };
+  const data = sweptRun(keyring, payload);
   const caughtUp = await deps.queries.waitForCheckpoint(parsePosition(data.startedAt), { timeoutMs: deps.settings.indexWaitMs, intervalMs: 50 });
   if (!caughtUp) throw new Error(`The data-key index has not reached ${data.startedAt} yet`);
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from '@cmk/domain';
 import type { EventStore } from '@cmk/eventstore';
 import type { KeyProviderRegistry } from '@cmk/key-providers';
@@ -8,6 +8,7 @@ import { cacheContended, dataKeyNotFound } from './errors';
 import { formatEnvelope, NONCE_BYTES, openValue, parseEnvelope, sealValue } from './envelope';
 import { KeyringReader, type KeyringReaderOptions } from './keyring-reader';
 import type { NewDataKeyGate } from './new-data-key-gate';
+import { NoncePool } from './nonce-pool';
 import { checkBatchSize, checkTotal, checkWellFormed, DEFAULT_SECRETS_LIMITS, type SecretsLimits } from './limits';
 import { dataKeyIdFor, validateScope } from './scope';
 
@@ -43,6 +44,7 @@ export class SecretsService {
   private readonly limits: SecretsLimits;
   private readonly clock: () => Date;
   private readonly loading = new Map<string, Promise<CachedDataKey>>();
+  private readonly nonces = new NoncePool();
 
   constructor(store: EventStore, providers: KeyProviderRegistry, options: SecretsServiceOptions = {}) {
     this.cache = new DataKeyCache(options.cache);
@@ -71,7 +73,7 @@ export class SecretsService {
       const key = await this.key(orgId, dataKeyId, () => this.dataKeys.issueOrLoad(orgId, scope, metadata ?? this.systemMetadata()));
       // From here to the return nothing awaits, so the key cannot be zeroed under us.
       if (!key.usable && round < MAX_KEY_ROUNDS) continue;
-      const nonces = randomBytes(NONCE_BYTES * plaintexts.length);
+      const nonces = this.nonces.draw(NONCE_BYTES * plaintexts.length);
       return plaintexts.map((plaintext, i) => {
         const nonce = nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES);
         return formatEnvelope(dataKeyId, nonce, sealValue(this.usableKey(key), key.aad, nonce, plaintext));

@@ -21,17 +21,21 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly appendOnly: boolean,
+    private readonly password: string | undefined,
   ) {}
 
-  /** Starts a server on a free port. `appendOnly` keeps data across `restart()`. */
-  static async start(options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options.appendOnly ?? false);
+  /**
+   * Starts a server on a free port. `appendOnly` keeps data across `restart()`; `password`
+   * makes it require AUTH (`requirepass`), and `url` carries it (`redis://:<password>@…`).
+   */
+  static async start(options: { appendOnly?: boolean; password?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.appendOnly ?? false, options.password);
     await server.spawn();
     return server;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.password === undefined ? `redis://127.0.0.1:${this.port}` : `redis://:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}`;
   }
 
   /** The server process's pid while it runs (benchmarks read its CPU time). */
@@ -42,7 +46,10 @@ export class RedisServer {
   private async spawn(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir];
     args.push('--appendonly', this.appendOnly ? 'yes' : 'no', '--appendfsync', 'always');
-    const child = spawn(REDIS_SERVER_BIN, args, { stdio: 'ignore' });
+    // On standard input rather than the command line (`redis-server -` reads its configuration there).
+    if (this.password !== undefined) args.unshift('-');
+    const child = spawn(REDIS_SERVER_BIN, args, { stdio: [this.password === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
+    if (this.password !== undefined) child.stdin?.end(`requirepass "${this.password.replace(/[\\"]/g, (c) => `\\${c}`)}"\n`);
     this.child = child;
     await waitFor(() => this.ping(), { timeoutMs: 10_000, description: `redis-server on ${this.port}` });
   }
@@ -51,11 +58,16 @@ export class RedisServer {
     return new Promise((resolve) => {
       const socket = connect(this.port, '127.0.0.1');
       socket.once('error', () => resolve(false));
-      socket.once('data', (data) => {
+      let reply = '';
+      socket.on('data', (data) => {
+        reply += data.toString();
+        if (!reply.endsWith('\r\n')) return;
+        if (this.password !== undefined && reply === '+OK\r\n') return;
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        resolve(reply.endsWith('+PONG\r\n'));
       });
-      socket.once('connect', () => socket.write('PING\r\n'));
+      const auth = (password: string) => `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
+      socket.once('connect', () => socket.write(`${this.password === undefined ? '' : auth(this.password)}PING\r\n`));
     });
   }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { waitFor } from './wait-for';
 
 export interface ServiceProcessOptions {
@@ -14,7 +14,8 @@ export interface ServiceProcessOptions {
   readonly readyTimeoutMs?: number;
 }
 
-const ROOT = resolve(__dirname, '../../..');
+// The repository root, from the sources (tests) or from their build in dist/ (scripts such as `npm run fuzz`).
+const ROOT = ((up) => (basename(up) === 'dist' ? resolve(up, '..') : up))(resolve(__dirname, '../../..'));
 
 /**
  * One of our apps as a real OS process (e2e tests): started from `dist/` (built by `npm test`),

@@ -17,6 +17,10 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const ORG = 'bench-http';
 const VALUE = 'x'.repeat(64);
+/** `BENCH_ONLY=<regex>`: run only the scenarios whose name matches (profiling one route). */
+const ONLY = process.env['BENCH_ONLY'] ? new RegExp(process.env['BENCH_ONLY']) : undefined;
+/** `BENCH_ROUNDS`: how many times every scenario runs, interleaved (medians are reported). */
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
 
 interface Scenario {
   readonly name: string;
@@ -90,90 +94,165 @@ async function bareApp(adapter: 'express' | 'fastify'): Promise<{ url: string; p
   return { url: `http://127.0.0.1:${port}`, process };
 }
 
-async function main(): Promise<void> {
+interface ApiUnderTest {
+  readonly url: string;
+  readonly process: ServiceProcess;
+  readonly auth: Record<string, string>;
+  readonly encryptBody: string;
+  readonly decryptBody: string;
+}
+
+/**
+ * One api (with its worker, its own data directory and Redis database) from the build under
+ * `root` (`dist/` of this checkout, or `BENCH_BASELINE_ROOT`), with an org, an admin token and
+ * a ciphertext to decrypt.
+ */
+async function startApi(root: string, redisUrl: string, kms: { url: string; region: string }, processes: ServiceProcess[]): Promise<ApiUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'cmk-bench-http-'));
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: api,
+    REDIS_URL: redisUrl,
+    CMK_DATA_DIR: dir,
+    CMK_OPERATOR_TOKEN: operatorToken,
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    AWS_ENDPOINT_URL_STS: kms.url,
+    AWS_REGION: kms.region,
+    // Production settings: JSON logs at the default level (one line per request).
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'log',
+  };
+  const apiProcess = await ServiceProcess.start({ name: 'api', script: resolve(root, 'dist/apps/api/src/main.js'), env, readyUrl: `${api}/readyz` });
+  processes.push(apiProcess);
+  processes.push(await ServiceProcess.start({ name: 'worker', script: resolve(root, 'dist/apps/worker/src/main.js'), env }));
+  tempDirs.push(dir);
+
+  const operator = new HttpClient(api, operatorToken);
+  await operator.post('/api/admin/orgs', { login: ORG, edition: 'enterprise' });
+  const issued = await operator.post<{ token: string }>(`/api/admin/orgs/${ORG}/tokens`, { user: 'bench', role: 'admin' });
+  const client = new HttpClient(api, issued.body.token);
+  const encryptBody = JSON.stringify({ scope: 'env/bench', values: [VALUE] });
+  const encrypted = await client.post<{ ciphertexts: string[] }>(`/api/orgs/${ORG}/secrets/encrypt`, JSON.parse(encryptBody));
+  if (encrypted.status !== 200) throw new Error(`encrypt answered ${encrypted.status}`);
+  return { url: api, process: apiProcess, auth: { authorization: `Bearer ${issued.body.token}` }, encryptBody, decryptBody: JSON.stringify({ ciphertexts: encrypted.body.ciphertexts }) };
+}
+
+const tempDirs: string[] = [];
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The median of each field over the rounds (ratios are taken per round first, see below). */
+function medianFigure(figures: readonly Figure[]): Figure {
+  const of = (field: keyof Omit<Figure, 'name'>) => median(figures.map((f) => f[field]));
+  return {
+    name: figures[0].name,
+    requestsPerSecond: of('requestsPerSecond'),
+    p50Ms: of('p50Ms'),
+    p99Ms: of('p99Ms'),
+    non2xx: figures.reduce((sum, f) => sum + f.non2xx, 0),
+    errors: figures.reduce((sum, f) => sum + f.errors, 0),
+    cpuMicrosPerRequest: of('cpuMicrosPerRequest'),
+    loadAverage1m: of('loadAverage1m'),
+  };
+}
+
+async function main(): Promise<void> {
   const redis = await RedisServer.start();
   const kms = await startKmsEmulator();
   const processes: ServiceProcess[] = [];
   try {
-    const port = await freePort();
-    const api = `http://127.0.0.1:${port}`;
-    const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
-    const env = {
-      PORT: String(port),
-      PUBLIC_URL: api,
-      REDIS_URL: redis.url,
-      CMK_DATA_DIR: dir,
-      CMK_OPERATOR_TOKEN: operatorToken,
-      AWS_ENDPOINT_URL_KMS: kms.url,
-      AWS_ENDPOINT_URL_STS: kms.url,
-      AWS_REGION: kms.region,
-      // Production settings: JSON logs at the default level (one line per request).
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'log',
-    };
-    const apiProcess = await ServiceProcess.start({ name: 'api', script: resolve('dist/apps/api/src/main.js'), env, readyUrl: `${api}/readyz` });
-    processes.push(apiProcess);
-    processes.push(await ServiceProcess.start({ name: 'worker', script: resolve('dist/apps/worker/src/main.js'), env }));
+    const current = await startApi(resolve('.'), `${redis.url}/0`, kms, processes);
+    // BENCH_BASELINE_ROOT: a checkout of an earlier commit, built: its api runs beside this one and
+    // is measured in the same rounds (before and after in one run).
+    const baselineRoot = process.env['BENCH_BASELINE_ROOT'];
+    const baseline = baselineRoot ? await startApi(resolve(baselineRoot), `${redis.url}/1`, kms, processes) : undefined;
     const express = await bareApp('express');
     const fastify = await bareApp('fastify');
     processes.push(express.process, fastify.process);
+    const echoBody = current.encryptBody;
 
-    const operator = new HttpClient(api, operatorToken);
-    await operator.post('/api/admin/orgs', { login: ORG, edition: 'enterprise' });
-    const issued = await operator.post<{ token: string }>(`/api/admin/orgs/${ORG}/tokens`, { user: 'bench', role: 'admin' });
-    const auth = { authorization: `Bearer ${issued.body.token}` };
-    const client = new HttpClient(api, issued.body.token);
-    const encryptBody = JSON.stringify({ scope: 'env/bench', values: [VALUE] });
-    const encrypted = await client.post<{ ciphertexts: string[] }>(`/api/orgs/${ORG}/secrets/encrypt`, JSON.parse(encryptBody));
-    if (encrypted.status !== 200) throw new Error(`encrypt answered ${encrypted.status}`);
-    const decryptBody = JSON.stringify({ ciphertexts: encrypted.body.ciphertexts });
-    const echoBody = encryptBody;
-
-    const load = { before: loadavg(), cpus: cpus().length };
-    const figures: Figure[] = [];
-    for (const scenario of [
+    const apiScenarios = (label: string, api: ApiUnderTest): Scenario[] => [
+      { name: `${label} GET /healthz`, url: `${api.url}/healthz`, server: api.process },
+      { name: `${label} POST secrets/encrypt (1 value)`, url: `${api.url}/api/orgs/${ORG}/secrets/encrypt`, method: 'POST', headers: api.auth, body: api.encryptBody, server: api.process },
+      { name: `${label} POST secrets/decrypt (1 value)`, url: `${api.url}/api/orgs/${ORG}/secrets/decrypt`, method: 'POST', headers: api.auth, body: api.decryptBody, server: api.process },
+      { name: `${label} GET customer-managed-keys`, url: `${api.url}/api/orgs/${ORG}/customer-managed-keys`, headers: api.auth, server: api.process },
+      { name: `${label} GET customer-managed-keys @500/s`, url: `${api.url}/api/orgs/${ORG}/customer-managed-keys`, headers: api.auth, rate: 500, server: api.process },
+    ];
+    const scenarios = ([
       { name: 'bare Nest/Express GET /healthz', url: `${express.url}/healthz`, server: express.process },
       { name: 'bare Nest/Express POST /echo (floor)', url: `${express.url}/echo`, method: 'POST', body: echoBody, server: express.process },
       { name: 'bare Nest/Fastify GET /healthz', url: `${fastify.url}/healthz`, server: fastify.process },
       { name: 'bare Nest/Fastify POST /echo', url: `${fastify.url}/echo`, method: 'POST', body: echoBody, server: fastify.process },
-      { name: 'api GET /healthz', url: `${api}/healthz`, server: apiProcess },
-      { name: 'api POST secrets/encrypt (1 value)', url: `${api}/api/orgs/${ORG}/secrets/encrypt`, method: 'POST', headers: auth, body: encryptBody, server: apiProcess },
-      { name: 'api POST secrets/decrypt (1 value)', url: `${api}/api/orgs/${ORG}/secrets/decrypt`, method: 'POST', headers: auth, body: decryptBody, server: apiProcess },
-      { name: 'api GET customer-managed-keys', url: `${api}/api/orgs/${ORG}/customer-managed-keys`, headers: auth, server: apiProcess },
-      { name: 'api GET customer-managed-keys @500/s', url: `${api}/api/orgs/${ORG}/customer-managed-keys`, headers: auth, rate: 500, server: apiProcess },
-    ] satisfies Scenario[]) {
-      const figure = await measure(scenario);
-      figures.push(figure);
-      process.stdout.write(`${figure.name.padEnd(40)} ${figure.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${figure.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req  p50 ${String(figure.p50Ms).padStart(4)} ms  p99 ${String(figure.p99Ms).padStart(4)} ms  non-2xx ${figure.non2xx}  load ${figure.loadAverage1m.toFixed(1)}\n`);
+      ...apiScenarios('api', current),
+      ...(baseline ? apiScenarios('baseline api', baseline) : []),
+    ] satisfies Scenario[]).filter((scenario) => !ONLY || ONLY.test(scenario.name));
+
+    const load = { before: loadavg(), cpus: cpus().length };
+    // Rounds: every scenario once per round, in the same order, so that a change in the machine's
+    // load hits all of them alike; ratios are taken within each round, then their median.
+    const rounds: Figure[][] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const figures: Figure[] = [];
+      for (const scenario of scenarios) {
+        const figure = await measure(scenario);
+        figures.push(figure);
+        process.stdout.write(`${ROUNDS > 1 ? `[${round}] ` : ''}${figure.name.padEnd(46)} ${figure.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${figure.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req  p50 ${String(figure.p50Ms).padStart(4)} ms  p99 ${String(figure.p99Ms).padStart(4)} ms  non-2xx ${figure.non2xx}  load ${figure.loadAverage1m.toFixed(1)}\n`);
+      }
+      rounds.push(figures);
     }
-    const figure = (name: string) => figures.find((f) => f.name.startsWith(name));
-    const rps = (name: string) => figure(name)?.requestsPerSecond ?? NaN;
-    const cpu = (name: string) => figure(name)?.cpuMicrosPerRequest ?? NaN;
-    const floor = 'bare Nest/Express POST /echo';
-    const ratios = {
-      // Throughput share of the floor (the goal is >= 0.8), and the same by CPU cost per request.
-      encryptVsFloor: rps('api POST secrets/encrypt') / rps(floor),
-      decryptVsFloor: rps('api POST secrets/decrypt') / rps(floor),
-      encryptVsFloorByCpu: cpu(floor) / cpu('api POST secrets/encrypt'),
-      decryptVsFloorByCpu: cpu(floor) / cpu('api POST secrets/decrypt'),
-      fastifyFloorVsExpressFloorByCpu: cpu(floor) / cpu('bare Nest/Fastify POST /echo'),
-      // Fastify can at most save the difference of the two floors' CPU per request: the best
-      // case for the secrets routes if everything else stayed as it is.
-      fastifyBestCaseEncryptGain: cpu('api POST secrets/encrypt') / (cpu('api POST secrets/encrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
-      fastifyBestCaseDecryptGain: cpu('api POST secrets/decrypt') / (cpu('api POST secrets/decrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
+    const figures = scenarios.map((_, index) => medianFigure(rounds.map((round) => round[index])));
+    const ratiosOf = (of: readonly Figure[]) => {
+      const figure = (name: string) => of.find((f) => f.name.startsWith(name));
+      const rps = (name: string) => figure(name)?.requestsPerSecond ?? NaN;
+      const cpu = (name: string) => figure(name)?.cpuMicrosPerRequest ?? NaN;
+      const floor = 'bare Nest/Express POST /echo';
+      return {
+        // Throughput share of the floor (the goal is >= 0.8), and the same by CPU cost per request.
+        encryptVsFloor: rps('api POST secrets/encrypt') / rps(floor),
+        decryptVsFloor: rps('api POST secrets/decrypt') / rps(floor),
+        encryptVsFloorByCpu: cpu(floor) / cpu('api POST secrets/encrypt'),
+        decryptVsFloorByCpu: cpu(floor) / cpu('api POST secrets/decrypt'),
+        healthzVsFloorByCpu: cpu(floor) / cpu('api GET /healthz'),
+        ...(baseline
+          ? {
+              baselineEncryptVsFloorByCpu: cpu(floor) / cpu('baseline api POST secrets/encrypt'),
+              baselineDecryptVsFloorByCpu: cpu(floor) / cpu('baseline api POST secrets/decrypt'),
+              baselineHealthzVsFloorByCpu: cpu(floor) / cpu('baseline api GET /healthz'),
+              encryptCpuGainOverBaseline: cpu('baseline api POST secrets/encrypt') / cpu('api POST secrets/encrypt'),
+              decryptCpuGainOverBaseline: cpu('baseline api POST secrets/decrypt') / cpu('api POST secrets/decrypt'),
+            }
+          : {}),
+        fastifyFloorVsExpressFloorByCpu: cpu(floor) / cpu('bare Nest/Fastify POST /echo'),
+        // Fastify can at most save the difference of the two floors' CPU per request: the best
+        // case for the secrets routes if everything else stayed as it is.
+        fastifyBestCaseEncryptGain: cpu('api POST secrets/encrypt') / (cpu('api POST secrets/encrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
+        fastifyBestCaseDecryptGain: cpu('api POST secrets/decrypt') / (cpu('api POST secrets/decrypt') - (cpu(floor) - cpu('bare Nest/Fastify POST /echo'))),
+      };
     };
-    process.stdout.write(`\n${JSON.stringify(ratios, null, 2)}\n`);
+    const perRound = rounds.map(ratiosOf);
+    const ratios = Object.fromEntries(Object.keys(perRound[0]).map((key) => [key, median(perRound.map((r) => (r as Record<string, number>)[key]))]));
+    if (ROUNDS > 1) {
+      process.stdout.write('\nmedians over the rounds:\n');
+      for (const figure of figures) process.stdout.write(`${figure.name.padEnd(46)} ${figure.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${figure.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req  p50 ${String(figure.p50Ms).padStart(4)} ms  p99 ${String(figure.p99Ms).padStart(4)} ms\n`);
+    }
+    process.stdout.write(`\n${ROUNDS > 1 ? 'ratios (median of the per-round ratios): ' : ''}${JSON.stringify(ratios, null, 2)}\n`);
     process.stdout.write(`load average before ${load.before.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${load.cpus} cores\n`);
     mkdirSync('bench-results', { recursive: true });
     const file = join('bench-results', 'http.json');
-    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, node: process.version, load: { ...load, after: loadavg() }, figures, ratios }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, node: process.version, load: { ...load, after: loadavg() }, figures, ratios, perRound: rounds }, null, 2)}\n`);
     process.stdout.write(`written to ${file}\n`);
   } finally {
     for (const child of processes.reverse()) await child.stop();
     await kms.close();
     await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -22,7 +22,12 @@ const io: Io = {
   interactive: process.stderr.isTTY === true,
 };
 
-export async function main(argv: readonly string[]): Promise<number> {
+export function main(argv: readonly string[]): Promise<number> {
+  return run(argv, io);
+}
+
+/** One command line against `io`: the exit code, with a usage error's message and the command's help on stderr. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await dispatch(COMMAND_GROUPS, argv, io);
   } catch (error) {

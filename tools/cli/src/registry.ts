@@ -96,12 +96,14 @@ function parse(group: CommandGroup, command: Command, args: readonly string[]) {
 export async function dispatch(groups: readonly CommandGroup[], argv: readonly string[], io: Io): Promise<number> {
   const [groupName, commandName, ...rest] = argv;
   if (groupName === undefined || groupName === 'help' || groupName === '--help' || groupName === '-h') {
+    if (argv.length > 1) throw new UsageError(`unexpected argument "${argv[1]}"`, overallUsage(groups));
     io[groupName === undefined ? 'stderr' : 'stdout'](`${overallUsage(groups)}\n`);
     return groupName === undefined ? 2 : EXIT_OK;
   }
   const group = groups.find((g) => g.name === groupName);
   if (!group) throw new UsageError(`unknown command group "${groupName}"`, overallUsage(groups));
   if (commandName === '--help' || commandName === '-h') {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, groupUsage(group));
     io.stdout(`${groupUsage(group)}\n`);
     return EXIT_OK;
   }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { dataKeyDecider, decodeDataKeyEvent, PLATFORM_KEY_ID, type DataKeyEvent } from '@cmk/domain';
+import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { dataKeyDecider, parseKeyArn, decodeDataKeyEvent, PLATFORM_KEY_ID, type DataKeyEvent } from '@cmk/domain';
 import { openEsdbEventStore, openPostgresEventStore, openSqliteEventStore, type EventStore } from '@cmk/eventstore';
-import { describeDependents, ORG_KEY_FILE, platformKekRef, PlatformMasterKeyring, PostgresOrgKeyStore, postgresUrlOrUndefined, SqliteOrgKeyStore, type OrgPlatformKeyStore } from '@cmk/key-providers';
+import { describeDependents, openOrgKeyStore, orgKeyStoreUrlOf, platformKekRef, PlatformMasterKeyring, postgresUrlOrUndefined } from '@cmk/key-providers';
 
 /**
  * `keys retire-platform <version>`: removes a platform master key version only when nothing
@@ -17,8 +18,48 @@ export async function retirePlatformVersion(dataDir: string, version: number, ev
   const versions = keyring.versionNumbers();
   if (versions[versions.length - 1] === version) throw new Error(`Platform key version ${version} is the newest (it wraps everything new): rotate first`);
   const kekRef = platformKekRef(version);
+  await refuseWhileNeeded(dataDir, kekRef, eventStoreUrl, `platform key version ${version}`);
+  await keyring.retire(version);
+  return { retired: version, remaining: keyring.versionNumbers() };
+}
+
+export interface KmsRetirement {
+  /** `CMK_PLATFORM_KMS_KEY_ARN`: the key in use, which can never be retired. */
+  readonly currentArn: string | undefined;
+  readonly eventStoreUrl: string | undefined;
+  /** KMS endpoint; default the SDK's (which honours `AWS_ENDPOINT_URL_KMS`). */
+  readonly kmsEndpoint?: string;
+}
+
+/**
+ * `keys retire-platform <KMS key ARN>`: the previous KMS-held platform key, after
+ * `CMK_PLATFORM_KMS_KEY_ARN` moved to a new key and the worker rewrapped the org platform keys to
+ * it. Refused while anything still depends on the old key (the same check as for a version),
+ * otherwise the key is disabled in KMS with the ambient credentials (the operator's, who owns it):
+ * from then on nothing the platform holds opens with it. Scheduling its deletion is the
+ * operator's next step in KMS.
+ */
+export async function retirePlatformKmsKey(dataDir: string, keyArn: string, options: KmsRetirement): Promise<{ retired: string; keyState: 'Disabled' }> {
+  const arn = parseKeyArn(keyArn);
+  if (arn?.kind !== 'key') throw new Error('usage: cli keys retire-platform <version | KMS key ARN> (arn:aws:kms:<region>:<account>:key/<id>)');
+  if (options.currentArn === undefined) throw new Error('CMK_PLATFORM_KMS_KEY_ARN is not set: the platform key is the local keyring; retire a version number');
+  if (options.currentArn === keyArn) throw new Error(`${keyArn} is CMK_PLATFORM_KMS_KEY_ARN (it wraps everything new): set the new key there first`);
+  await refuseWhileNeeded(dataDir, keyArn, options.eventStoreUrl, `platform KMS key ${keyArn}`);
+  const kms = new KMSClient({ region: arn.region, ...(options.kmsEndpoint ? { endpoint: options.kmsEndpoint } : {}) });
+  try {
+    await kms.send(new DisableKeyCommand({ KeyId: keyArn }));
+  } catch (error) {
+    throw new Error(`Nothing depends on ${keyArn} any more, but KMS refused to disable it: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    kms.destroy();
+  }
+  return { retired: keyArn, keyState: 'Disabled' };
+}
+
+/** Throws, naming them, while live org platform keys or current data-key wraps are under `kekRef`. */
+async function refuseWhileNeeded(dataDir: string, kekRef: string, eventStoreUrl: string | undefined, what: string): Promise<void> {
   const postgresUrl = postgresUrlOrUndefined(eventStoreUrl);
-  const orgKeys: OrgPlatformKeyStore = postgresUrl ? await PostgresOrgKeyStore.open({ url: postgresUrl }) : SqliteOrgKeyStore.open(join(dataDir, ORG_KEY_FILE));
+  const orgKeys = await openOrgKeyStore(dataDir, orgKeyStoreUrlOf(eventStoreUrl));
   const store = postgresUrl
     ? await openPostgresEventStore({ url: postgresUrl })
     : eventStoreUrl
@@ -30,16 +71,14 @@ export async function retirePlatformVersion(dataDir: string, version: number, ev
       dataKeys: await dataKeysDirectlyUnder(store, kekRef),
     };
     const refusal = describeDependents(kekRef, dependents);
-    if (refusal) throw new Error(`Refusing to retire platform key version ${version}: ${refusal}.`);
-    await keyring.retire(version);
-    return { retired: version, remaining: keyring.versionNumbers() };
+    if (refusal) throw new Error(`Refusing to retire ${what}: ${refusal}.`);
   } finally {
     await orgKeys.close();
     await store.close();
   }
 }
 
-/** Data keys whose current wrapped form is under the master key itself (`kekRef` `platform:v<N>`). */
+/** Data keys whose current wrapped form is under the master key itself (`kekRef` `platform:v<N>` or the KMS key's ARN). */
 async function dataKeysDirectlyUnder(store: EventStore, kekRef: string): Promise<Array<{ orgId: string; dataKeyId: string }>> {
   const byDataKey = new Map<string, DataKeyEvent[]>();
   for (const raw of await store.readAll()) {

@@ -1,4 +1,5 @@
-import { bearerToken, mintAccessToken, parseAccessToken, sameDigest, sha256Hex } from './access-token';
+import { createHash } from 'node:crypto';
+import { bearerToken, mintAccessToken, parseAccessToken, sameDigest, sha256Hex, tokenMatches } from './access-token';
 
 describe('access tokens', () => {
   it('mints unique tokens whose only stored form is the SHA-256', () => {
@@ -20,6 +21,16 @@ describe('access tokens', () => {
     expect(sameDigest(sha256Hex('x'), sha256Hex('y'))).toBe(false);
     expect(sameDigest('', '')).toBe(false);
     expect(sameDigest('abcd', 'abcdef')).toBe(false);
+  });
+
+  it('matches a token against its stored hex digest, and nothing else against it', () => {
+    const { token, sha256 } = mintAccessToken('acme');
+    expect(sha256).toBe(createHash('sha256').update(token, 'utf8').digest('hex'));
+    expect(tokenMatches(token, sha256)).toBe(true);
+    expect(tokenMatches(`${token}x`, sha256)).toBe(false);
+    expect(tokenMatches(token, sha256Hex('other'))).toBe(false);
+    expect(tokenMatches(token, sha256.slice(0, 62))).toBe(false);
+    expect(tokenMatches(token, '')).toBe(false);
   });
 
   it('reads only well-formed Bearer headers', () => {

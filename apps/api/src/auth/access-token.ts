@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
  * Access tokens look like `cmk.<org>.<tokenId>.<secret>`: the org and id let the api find the
@@ -23,8 +23,15 @@ export function parseAccessToken(token: string): ParsedToken | undefined {
   return match ? { orgId: match[1], tokenId: match[2] } : undefined;
 }
 
+/** One-shot (`crypto.hash`): no Hash object per call, on every authenticated request. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
+}
+
+/** Whether `token` hashes to `sha256HexDigest`, compared in constant time (no hex round trip of the token's digest). */
+export function tokenMatches(token: string, sha256HexDigest: string): boolean {
+  const expected = Buffer.from(sha256HexDigest, 'hex');
+  return expected.length === 32 && timingSafeEqual(hash('sha256', token, 'buffer'), expected);
 }
 
 /** Constant-time comparison of two hex digests of equal length. */

@@ -1,10 +1,10 @@
 import { CanActivate, Inject, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { activeToken, type OrgRole } from '@cmk/domain';
+import { activeToken, type OrgRole, type OrgState } from '@cmk/domain';
 import { ApplicationError } from '@cmk/application';
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../tokens';
-import { bearerToken, parseAccessToken, sameDigest, sha256Hex } from './access-token';
+import { bearerToken, parseAccessToken, sameDigest, sha256Hex, tokenMatches, type ParsedToken } from './access-token';
 import type { AuthenticatedRequest } from './principal';
 import { OrgDirectory } from './org-directory';
 
@@ -27,22 +27,42 @@ export class OrgAccessGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** A route's roles never change: read once per handler instead of on every request. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- keyed by the handler itself
+  private readonly rolesByHandler = new WeakMap<Function, readonly OrgRole[]>();
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request.headers.authorization);
     const parsed = token ? parseAccessToken(token) : undefined;
     if (!token || !parsed) throw unauthenticated();
-    const state = await this.orgs.get(parsed.orgId);
+    // The org's state is cached for a second (OrgDirectory.TTL_MS): answer without a promise then.
+    const cached = this.orgs.cached(parsed.orgId);
+    if (cached) return this.admit(context, request, token, parsed, cached);
+    return this.orgs.get(parsed.orgId).then((state) => this.admit(context, request, token, parsed, state));
+  }
+
+  private admit(context: ExecutionContext, request: AuthenticatedRequest, token: string, parsed: ParsedToken, state: OrgState): boolean {
     const entry = activeToken(state, parsed.tokenId);
-    if (!entry || !sameDigest(entry.sha256, sha256Hex(token))) throw unauthenticated();
+    if (!entry || !tokenMatches(token, entry.sha256)) throw unauthenticated();
     const routeOrg = String(request.params['org'] ?? '');
     if (routeOrg !== parsed.orgId) throw new ApplicationError('ORG_NOT_FOUND', 404, `Organization ${routeOrg} not found`);
-    const roles = this.reflector.getAllAndOverride<OrgRole[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]) ?? ['admin'];
+    const roles = this.rolesOf(context);
     if (!roles.includes(entry.role)) {
       throw new ApplicationError('ROLE_REQUIRED', 403, `This action requires the ${roles.join(' or ')} role`, { required: roles, actual: entry.role });
     }
     request.principal = { kind: 'user', orgId: parsed.orgId, user: entry.user, role: entry.role, tokenId: entry.tokenId };
     return true;
+  }
+
+  private rolesOf(context: ExecutionContext): readonly OrgRole[] {
+    const handler = context.getHandler();
+    let roles = this.rolesByHandler.get(handler);
+    if (!roles) {
+      roles = this.reflector.getAllAndOverride<OrgRole[] | undefined>(ROLES_KEY, [handler, context.getClass()]) ?? ['admin'];
+      this.rolesByHandler.set(handler, roles);
+    }
+    return roles;
   }
 }
 

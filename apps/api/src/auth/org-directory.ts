@@ -25,6 +25,11 @@ export class OrgDirectory {
     return state;
   }
 
+  /** The cached state when there is one (no read, no promise): the guard's fast path. */
+  cached(orgId: string): OrgState | undefined {
+    return this.cache.get(orgId);
+  }
+
   /** Reads the stream without the cache (command handlers that must see the latest state). */
   async read(orgId: string): Promise<OrgState> {
     let stream: string;

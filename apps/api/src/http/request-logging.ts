@@ -35,15 +35,16 @@ export function requestLogOptions(root: Pino): Options {
   return {
     logger: root,
     quietReqLogger: true,
-    genReqId: (request: IncomingMessage, response: ServerResponse) => {
-      const id = requestIdOf(request as AuthenticatedRequest);
-      response.setHeader('X-Request-Id', id);
-      return id;
-    },
+    // The api's first middleware has already set `X-Request-Id` to this same id (main.ts).
+    genReqId: (request: IncomingMessage) => requestIdOf(request as AuthenticatedRequest),
+    // Our serializers take the raw request, response and error: pino-http's default wrapping
+    // first copies every header into a plain object (twice per request), only for these to
+    // pick two fields out of it.
+    wrapSerializers: false,
     serializers: {
       req: (request: { id?: unknown; method?: unknown }) => ({ id: request.id, method: request.method }),
       res: (response: { statusCode?: unknown }) => ({ statusCode: response.statusCode }),
-      err: (error: { type?: unknown; message?: unknown }) => ({ type: error.type, message: error.message }),
+      err: (error: { constructor?: { name?: unknown }; message?: unknown }) => ({ type: error?.constructor?.name, message: error?.message }),
     },
     // Route and org join the one line logged at the end (no child logger per request: cheaper).
     customSuccessObject: (request: IncomingMessage, _response: ServerResponse, fields: object) => withRoute(request, fields),

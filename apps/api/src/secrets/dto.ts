@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, Matches } from 'class-validator';
 import { DEFAULT_SECRETS_LIMITS, SCOPE_PATTERN } from '@cmk/secrets';
+import { quickCheck } from '../http/validation';
 
 export class EncryptSecretsDto {
   /** The environment the values belong to: 1-128 characters of `[A-Za-z0-9._/-]`. */
@@ -25,3 +26,20 @@ export class DecryptSecretsDto {
   @IsString({ each: true })
   ciphertexts!: string[];
 }
+
+/** Exactly these keys, in any order, and nothing else. */
+function hasOnlyKeys(body: object, keys: readonly string[]): boolean {
+  const own = Object.keys(body);
+  return own.length === keys.length && keys.every((key) => Object.hasOwn(body, key));
+}
+
+function isStringList(value: unknown): value is string[] {
+  if (!Array.isArray(value) || value.length > DEFAULT_SECRETS_LIMITS.maxBatchValues) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
+}
+
+// The hot path of the secrets routes: a well-formed body skips class-transformer and
+// class-validator; anything else gets the decorators above and their exact errors.
+quickCheck(EncryptSecretsDto, (body) => hasOnlyKeys(body, ['scope', 'values']) && typeof body['scope'] === 'string' && SCOPE_PATTERN.test(body['scope']) && isStringList(body['values']));
+quickCheck(DecryptSecretsDto, (body) => hasOnlyKeys(body, ['ciphertexts']) && isStringList(body['ciphertexts']));

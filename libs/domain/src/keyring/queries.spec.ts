@@ -1,5 +1,5 @@
 import { keyringDecider } from './decide';
-import { activeKeyForNewDataKeys, isWrappingAllowed, keyCanDisable, keyCanSetDefault } from './queries';
+import { activeKeyForNewDataKeys, isStrandedUnder, isWrappingAllowed, keyCanDisable, keyCanSetDefault, sweepSources } from './queries';
 import { specFor, allKeysDisabled, completed, defaultChanged, failed, firstKeyDone, keyAdded, keyDisabled, started } from '@cmk/domain/testing';
 
 const given = specFor(keyringDecider);
@@ -46,5 +46,26 @@ describe('key ring queries', () => {
     ]);
     expect(activeKeyForNewDataKeys(state)).toBe('platform');
     expect(isWrappingAllowed(state, 'k1')).toBe(false);
+  });
+
+  it('call a retired key stranded only when no run is running or left its data keys for a retry', () => {
+    const off = [...firstKeyDone(), keyAdded('k2'), keyDisabled('k1', 'k2'), defaultChanged('k1', 'k2'), started('re-off', ['k1'], 'k2', 'key-disabled')];
+    expect(isStrandedUnder(given(off).state, 'k1')).toBe(false); // the run sweeps it
+    expect(isStrandedUnder(given([...off, completed('re-off')]).state, 'k1')).toBe(true);
+    expect(isStrandedUnder(given([...off, completed('re-off')]).state, 'platform')).toBe(true);
+    expect(isStrandedUnder(given([...off, completed('re-off')]).state, 'k2')).toBe(false);
+    expect(isStrandedUnder(given([...off, failed('re-off')]).state, 'k1')).toBe(false); // left for the retry
+    expect(isStrandedUnder(given([...firstKeyDone(), keyAdded('k3')]).state, 'k3')).toBe(false); // active, not default
+    expect(isStrandedUnder(given([]).state, 'platform')).toBe(false);
+  });
+
+  it('sweep by the data-key index on disable-all and retry, by the sources otherwise', () => {
+    const off = [...firstKeyDone(), keyAdded('k2'), keyAdded('k3'), keyDisabled('k1', 'k2'), defaultChanged('k1', 'k2'), started('re-off', ['k1'], 'k2', 'key-disabled'), completed('re-off')];
+    const all = given([...off, allKeysDisabled(['k2', 'k3']), defaultChanged('k2', 'platform'), started('re-all', ['k2', 'k3'], 'platform', 'all-keys-disabled')]).state;
+    expect(sweepSources(all, { from: ['k2', 'k3'], to: 'platform', reason: 'all-keys-disabled' }).sort()).toEqual(['k1', 'k2', 'k3']);
+    const single = given([...off, keyDisabled('k3', 'k2'), started('re-k3', ['k3'], 'k2', 'key-disabled')]).state;
+    expect(sweepSources(single, { from: ['k3'], to: 'k2', reason: 'key-disabled' })).toEqual(['k3']);
+    const retried = given([...off, keyDisabled('k3', 'k2'), started('re-k3', ['k3'], 'k2', 'key-disabled'), failed('re-k3'), started('re-k3b', ['k3'], 'k2', 'retry', 're-k3')]).state;
+    expect(sweepSources(retried, { from: ['k3'], to: 'k2', reason: 'retry' }).sort()).toEqual(['k1', 'k3']);
   });
 });

@@ -13,10 +13,19 @@ import {
 } from '@eventstore/db-client';
 import type { EventData, ExpectedRevision, JsonObject, RecordedEvent, Position } from '@cmk/eventstore/port';
 
-/** System streams (`$settings`, `$stats-...`, `$$...`) are the server's own; the port never shows them. */
+/**
+ * Streams that are not the log's, which the port never shows (not in `readAll`, subscriptions or
+ * the head position): the server's own (`$settings`, `$stats-...`, `$$...`), and the org platform
+ * key store's (`orgplatformkey-<org>-g<N>`, `orgplatformkeys-…`), written beside the log so they
+ * can be hard-deleted. Were an org key rewrap the log's last event, every wait for the head would
+ * wait for a position no projection ever reaches.
+ */
 export function isSystemStream(streamName: string): boolean {
-  return streamName.startsWith('$');
+  return streamName.startsWith('$') || streamName.startsWith(ORG_KEY_STREAM_PREFIX);
 }
+
+/** Prefix of the streams of `EsdbOrgKeyStore` (libs/key-providers), which must begin with it. */
+export const ORG_KEY_STREAM_PREFIX = 'orgplatformkey';
 
 export function toClientExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
   switch (expected) {

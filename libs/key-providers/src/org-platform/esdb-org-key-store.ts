@@ -11,6 +11,8 @@ import {
 } from '@eventstore/db-client';
 import type { NewOrgKey, OrgKeyRecord, OrgKeyRef, OrgPlatformKeyStore } from './org-key-store';
 
+// Every stream name begins with `orgplatformkey`: the event store adapter hides such streams from
+// the log (`isSystemStream` in libs/eventstore/src/esdb/esdb-mapping.ts).
 const keyStream = (orgId: string, generation: number) => `orgplatformkey-${orgId}-g${generation}`;
 const orgIndexStream = (orgId: string) => `orgplatformkeys-${orgId}`;
 /** Orgs that ever had an org key (for `listLive`): ids only, no key bytes. */

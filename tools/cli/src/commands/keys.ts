@@ -3,7 +3,7 @@ import { OidcSigningKeyStore, PlatformMasterKeyring } from '@cmk/key-providers';
 import { dataDir, orgOf, userToken } from '../api-client';
 import { CommandFailed, UsageError } from '../errors';
 import { formatTable } from '../output';
-import { retirePlatformVersion } from '../retire-platform';
+import { retirePlatformKmsKey, retirePlatformVersion } from '../retire-platform';
 import type { CommandContext, CommandGroup, OptionSpec } from '../registry';
 
 const ORG: Record<string, OptionSpec> = { org: { type: 'string', description: '--org LOGIN            the organisation (default CMK_ORG)' } };
@@ -104,14 +104,19 @@ export const keysCommands: CommandGroup = {
     },
     {
       name: 'retire-platform',
-      summary: 'remove an old platform master key version once nothing depends on it (refuses naming what does)',
-      positionals: ['version'],
+      summary: 'retire an old platform master key version, or the previous KMS platform key (by ARN), once nothing depends on it (refuses naming what does)',
+      positionals: ['version|key-arn'],
       async run({ positionals, usage }) {
-        if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new CommandFailed('CMK_PLATFORM_MASTER_KEY is set: retire a version by removing it there');
-        if (!/^\d+$/.test(positionals[0])) throw new UsageError('<version> must be a whole number', usage);
+        const target = positionals[0];
         try {
-          return { json: await retirePlatformVersion(dataDir(), Number(positionals[0]), process.env['EVENTSTORE_URL']) };
+          if (target.startsWith('arn:')) {
+            return { json: await retirePlatformKmsKey(dataDir(), target, { currentArn: process.env['CMK_PLATFORM_KMS_KEY_ARN'], eventStoreUrl: process.env['EVENTSTORE_URL'] }) };
+          }
+          if (process.env['CMK_PLATFORM_MASTER_KEY']) throw new CommandFailed('CMK_PLATFORM_MASTER_KEY is set: retire a version by removing it there');
+          if (!/^\d+$/.test(target)) throw new UsageError('<version> must be a whole number, or a KMS key ARN', usage);
+          return { json: await retirePlatformVersion(dataDir(), Number(target), process.env['EVENTSTORE_URL']) };
         } catch (error) {
+          if (error instanceof UsageError || error instanceof CommandFailed) throw error;
           throw new CommandFailed(error instanceof Error ? error.message : String(error));
         }
       },
