@@ -2,7 +2,7 @@
  * Throughput of the embedded SQLite event store on this machine. Not a test: run it by hand.
  *
  *   npm run bench:eventstore            (both stores, default sizes)
- *   npm run -s build && node dist/libs/eventstore/bench/sqlite-bench.js [appends] [events]
+ *   npm run -s build && node dist/libs/eventstore/bench/sqlite-bench.js [appends] [events] [rewrap keys]
  *
  * The workloads (shared with `postgres-bench.ts`) are in `store-workloads.ts`.
  */
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cmk-es-bench-'));
   const store = await openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   try {
-    await runStoreWorkloads('sqlite', store, { appends: Number(process.argv[2] ?? 2_000), batchedEvents: Number(process.argv[3] ?? 100_000) });
+    await runStoreWorkloads('sqlite', store, { appends: Number(process.argv[2] ?? 2_000), batchedEvents: Number(process.argv[3] ?? 100_000), rewrapKeys: Number(process.argv[4] ?? 20_000) });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ApplicationError, handleCommand, readState } from '@cmk/application';
+import { ApplicationError, handleCommand, stateOf } from '@cmk/application';
 import { dataKeyCodec, dataKeyDecider, dataKeyStream, DomainError, PLATFORM_KEY_ID, type DataKeyState, type KeyringState } from '@cmk/domain';
-import { ConcurrencyError, type EventStore } from '@cmk/eventstore';
+import { ConcurrencyError, readStreams, type EventStore, type RecordedEvent } from '@cmk/eventstore';
 import {
   generationOfKekRef,
   isRetryableKmsError,
@@ -44,8 +44,8 @@ export interface BatchResult {
 }
 
 /**
- * Rewraps one batch: every key is re-read from its stream and skipped when it is already off
- * the sources (so a replayed batch costs reads, not KMS calls), unwrapped under its current key,
+ * Rewraps one batch: every key is re-read from its stream (the batch's streams in one store read)
+ * and skipped when it is already off the sources (so a replayed batch costs reads, not KMS calls), unwrapped under its current key,
  * wrapped under the target with the `{org, dataKey}` context, and appended with the expected
  * revision (a lost race re-reads and decides again in `handleCommand`). Keys run concurrently,
  * bounded by `concurrency`; one key's failure never stops the others.
@@ -59,11 +59,14 @@ export async function rewrapBatch(deps: BatchDependencies, job: BatchJobData, ke
   // platform key generation (the platform key). Never what the provider says about itself.
   const expected = keys.to === PLATFORM_KEY_ID ? undefined : (targetRequest.resolvedKeyArn ?? target.kekRef);
   let next = 0;
+  // Every key's stream in one store read (one query on PostgreSQL), not one round trip per key.
+  const reads = await readStreams(deps.store, job.dataKeyIds.map(dataKeyStream));
   const lane = async (): Promise<void> => {
     while (next < job.dataKeyIds.length) {
-      const dataKeyId = job.dataKeyIds[next++];
+      const i = next++;
+      const dataKeyId = job.dataKeyIds[i];
       try {
-        outcomes.push(await rewrapOne(deps, job, keyring, keys, { provider: target, expected }, dataKeyId, jobId));
+        outcomes.push(await rewrapOne(deps, job, keyring, keys, { provider: target, expected }, dataKeyId, jobId, reads[i]));
       } catch (error) {
         const code = failureCode(error);
         if (code === undefined) transient.push({ dataKeyId, error: error instanceof Error ? error.message : String(error) });
@@ -86,9 +89,10 @@ async function rewrapOne(
   destination: { readonly provider: KeyEncryptionProvider; readonly expected: string | undefined },
   dataKeyId: string,
   jobId: string,
+  read: readonly RecordedEvent[],
 ): Promise<KeyOutcome> {
   const stream = dataKeyStream(dataKeyId);
-  const { state, recorded } = await readState(deps.store, stream, dataKeyDecider, dataKeyCodec);
+  const { state, recorded } = stateOf(read, dataKeyDecider, dataKeyCodec);
   if (state.status !== 'issued') return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
   // A data key of another organisation is not this run's (and its ring's providers cannot open it).
   if (state.orgId !== job.orgId) return { dataKeyId, outcome: 'failed', code: 'DATA_KEY_NOT_FOUND' };
@@ -118,8 +122,8 @@ async function rewrapOne(
       data: { orgId: job.orgId, dataKeyId, reencryptionId: job.reencryptionId, sources: [...keys.from], to: keys.to, kekRef: wrapped.kekRef, wrapped: wrapped.wrapped.toString('base64') },
       metadata: systemMetadata(job.reencryptionId, jobId),
     },
-    // The stream was just read to decide whether to act: the first attempt decides on that read
-    // (one store read per key, not two); a key moved meanwhile conflicts and is re-read.
+    // The stream was read (with the batch's) to decide whether to act: the first attempt decides
+    // on that read (one store read per key, not two); a key moved meanwhile conflicts and is re-read.
     { maxAttempts: 10, recorded },
   );
   if (result.events.length > 0) {

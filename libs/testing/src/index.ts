@@ -6,3 +6,4 @@ export * from './http-client';
 export * from './private-redis';
 export * from './postgres-database';
 export * from './tcp-proxy';
+export * from './process-cpu';

@@ -38,6 +38,11 @@ export class RedisServer {
     return this.password === undefined ? `redis://127.0.0.1:${this.port}` : `redis://:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}`;
   }
 
+  /** The server process's pid while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   private async spawn(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir];
     args.push('--appendonly', this.appendOnly ? 'yes' : 'no', '--appendfsync', 'always');

@@ -22,10 +22,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { startKmsEmulator, type StatsSnapshot } from '@cmk/kms-emulator';
 import { ReadModelQueries } from '@cmk/read-models';
 import { bullConnection, DEFAULT_REENCRYPTION_SETTINGS, QUEUES } from '@cmk/reencryption';
-import { freePort, HttpClient, PostgresTestDatabase, RedisServer, ServiceProcess, waitFor } from '@cmk/testing';
+import { CpuMeter, freePort, HttpClient, PostgresTestDatabase, RedisServer, ServiceProcess, waitFor } from '@cmk/testing';
 import { openPostgresEventStore, openSqliteEventStore } from '@cmk/eventstore';
 import { PostgresOrgKeyStore } from '@cmk/key-providers';
 import { bareEncryptLoop } from './reencrypt-bare-loop';
@@ -85,7 +86,6 @@ interface ScenarioResult {
   peakRssWorkerStartupMb: number;
   peakRssWorkerRunMb: number;
   /** Worker CPU (user + system) during the run per data key moved, in ms: the figure a loaded machine distorts least. */
-  workerCpuMsPerKey: number;
   /** Highest worker RSS in each tenth of the run (growth with keys moved would show a leak). */
   rssWorkerByTenthMb: number[];
   peakRssApiMb: number;
@@ -96,6 +96,12 @@ interface ScenarioResult {
   throttled: number;
   /** KMS/STS requests per data key moved (the first-key run: one Encrypt each, plus STS). */
   kmsCallsPerDataKey: number;
+  /**
+   * CPU milliseconds per data key moved, by process: worker(s), api, redis-server, this process
+   * (the KMS emulator), PostgreSQL backends serving the run's database; `total` sums them. On a
+   * shared machine this moves far less than keys/s.
+   */
+  cpuMsPerKey: Record<string, number>;
 }
 
 const peakRssMb = (pid: number | undefined) => {
@@ -134,15 +140,6 @@ class RssSampler {
     clearInterval(this.timer);
   }
 }
-/** User + system CPU of a process so far, in ms (`/proc/<pid>/stat`, clock ticks of 10 ms). */
-const cpuMs = (pid: number | undefined) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-};
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 
 /** KMS requests KMS accepted (not throttled or refused) between two snapshots. */
@@ -156,6 +153,8 @@ async function main(): Promise<void> {
   const kms = await startKmsEmulator();
   const dataDir = mkdtempSync(join(tmpdir(), 'cmk-bench-'));
   const postgres = STORE === 'postgres' ? await PostgresTestDatabase.create('reencrypt') : undefined;
+  const pgActivity = postgres ? new Client({ connectionString: postgres.url, application_name: 'cmk-bench-meter' }) : undefined;
+  await pgActivity?.connect();
   const openStore = () => (postgres ? openPostgresEventStore({ url: postgres.url }) : openSqliteEventStore({ path: join(dataDir, 'events.sqlite') }));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -191,8 +190,15 @@ async function main(): Promise<void> {
       trust: { issuer: `${baseUrl}/oidc`, audience: `aws:${org}`, subject: `cmk:cmk:organization.login:${org}` },
       allow: [{ keyArn: key.keyArn, actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] }],
     });
+    const cpu = new CpuMeter({
+      worker: () => procs.flatMap((p) => (p.pid ? [p.pid] : [])),
+      api: () => (api.pid ? [api.pid] : []),
+      redis: () => (redis.pid ? [redis.pid] : []),
+      emulator: () => [process.pid],
+      ...(pgActivity ? { postgres: async () => (await pgActivity.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid) } : {}),
+    });
+    await cpu.start();
     const statsBefore = kms.stats();
-    const cpuBefore = procs.reduce((n, p) => n + cpuMs(p.pid), 0);
     const startedAt = Date.now();
     const added = await admin.post<{ reencryptionId: string }>(`/api/orgs/${org}/customer-managed-keys`, { name: 'cmk', type: 'aws_kms', awsKms: { roleArn, keyArn: key.keyArn } });
     const runId = added.body.reencryptionId;
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
     );
     const statsAfter = kms.stats();
     rss.stop();
-    const cpuRun = procs.reduce((n, p) => n + cpuMs(p.pid), 0) - cpuBefore;
+    const cpuSeconds = await cpu.stop();
     const seconds = (Date.parse(banner.finishedAt ?? new Date().toISOString()) - startedAt) / 1000;
     const jobs = (await batches.getJobs(['completed'], 0, -1)).filter((job) => String(job.id).startsWith(`batch-${runId}`));
     const latencies = jobs.map((job) => (job.finishedOn ?? 0) - (job.processedOn ?? 0)).sort((x, y) => x - y);
@@ -224,13 +230,13 @@ async function main(): Promise<void> {
       peakRssWorkerMb: Math.max(...procs.map((p) => peakRssMb(p.pid))),
       peakRssWorkerStartupMb: rss.peaks.get('startup') ?? 0,
       peakRssWorkerRunMb: rss.peaks.get('run') ?? 0,
-      workerCpuMsPerKey: Number((cpuRun / Math.max(1, banner.done)).toFixed(3)),
       rssWorkerByTenthMb: rss.byTenth(),
       peakRssApiMb: peakRssMb(api.pid),
       kmsRequestsPerSecond: Math.round((statsAfter.calls - statsBefore.calls) / seconds),
       kmsAcceptedPerSecond: Math.round(accepted(statsBefore, statsAfter) / seconds),
       throttled: statsAfter.throttled - statsBefore.throttled,
       kmsCallsPerDataKey: Number(((statsAfter.calls - statsBefore.calls) / Math.max(1, banner.done)).toFixed(3)),
+      cpuMsPerKey: perKey(cpuSeconds, banner.done),
     };
     process.stdout.write(`[${name}] ${JSON.stringify(result)}\n`);
     for (const p of procs) await p.stop();
@@ -261,7 +267,9 @@ async function main(): Promise<void> {
   const bareAfter = await bareEncryptLoop(kms.url, kms.region, bareKey, 10, CONCURRENCY);
   const bare = Math.max(bareBefore, bareAfter);
   process.stdout.write(`\nbare SDK Encrypt loop at concurrency ${CONCURRENCY} (own process): ${Math.round(bare)} calls/s\n`);
-  console.table(results.map((r) => ({ ...r, 'fraction of bare': Number((r.keysPerSecond / bare).toFixed(2)) })));
+  console.table(results.map(({ cpuMsPerKey: _, ...r }) => ({ ...r, 'fraction of bare': Number((r.keysPerSecond / bare).toFixed(2)) })));
+  process.stdout.write('CPU ms per data key, by process:\n');
+  console.table(Object.fromEntries(results.map((r) => [r.scenario, r.cpuMsPerKey])));
   // Honest quota use: requests KMS accepted, not the throttled ones (which cost quota nothing).
   const quotaFraction = quota ? quota.kmsAcceptedPerSecond / 1000 : null;
   if (quota) process.stdout.write(`quota-bound: ${quota.kmsAcceptedPerSecond} accepted KMS req/s = ${quotaFraction?.toFixed(2)} of the 1 000/s quota, ${quota.failedKeys} failed keys\n`);
@@ -278,7 +286,15 @@ async function main(): Promise<void> {
   await kms.close();
   await redis.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  await pgActivity?.end();
   await postgres?.drop();
+}
+
+/** CPU seconds per process group → milliseconds per data key, with their `total`. */
+function perKey(cpuSeconds: Record<string, number>, keys: number): Record<string, number> {
+  const ms = (seconds: number) => Number(((seconds * 1000) / Math.max(1, keys)).toFixed(3));
+  const total = Object.values(cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
+  return { ...Object.fromEntries(Object.entries(cpuSeconds).map(([group, seconds]) => [group, ms(seconds)])), total: ms(total) };
 }
 
 main().catch((error: unknown) => {

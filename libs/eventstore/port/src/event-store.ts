@@ -95,6 +95,14 @@ export interface AllSubscription extends AsyncIterable<SubscriptionItem> {
 export interface EventStore {
   appendToStream(streamName: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult>;
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Several whole streams at once, forwards: one array per name, in the order of `streamNames`
+   * (a missing stream reads as no events, a repeated name gives the same events twice). Stores
+   * that can answer with fewer round trips than one read per stream have it (PostgreSQL: one
+   * query; SQLite: one synchronous pass); callers go through `readStreams()`, which falls back
+   * to `readStream` per stream.
+   */
+  readStreams?(streamNames: readonly string[]): Promise<RecordedEvent[][]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription;
   /** The position of the last event in the log, or `START_POSITION` when it is empty. */

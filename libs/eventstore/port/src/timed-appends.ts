@@ -8,6 +8,7 @@ export type AppendObserver = (seconds: number, outcome: 'ok' | 'error') => void;
  * apps' `/metrics`). Everything else is passed through untouched.
  */
 export function withTimedAppends(store: EventStore, observe: AppendObserver): EventStore {
+  const readMany = store.readStreams?.bind(store);
   return {
     async appendToStream(streamName, events, options) {
       const started = process.hrtime.bigint();
@@ -21,6 +22,7 @@ export function withTimedAppends(store: EventStore, observe: AppendObserver): Ev
       }
     },
     readStream: (streamName, options) => store.readStream(streamName, options),
+    ...(readMany ? { readStreams: readMany } : {}),
     readAll: (options) => store.readAll(options),
     subscribeToAll: (options) => store.subscribeToAll(options),
     headPosition: () => store.headPosition(),

@@ -22,6 +22,9 @@ import { MAX_SEQ, positionOf, QUERIES, toRecordedEvent, type PgEventRow, type Pg
 import { migrate } from './pg-schema';
 import { PgAllSubscription } from './pg-subscription';
 
+/** Stream names per query of `readStreams`. */
+const READ_STREAMS_CHUNK = 1_000;
+
 export interface PostgresEventStoreOptions {
   /** `postgres://user:password@host:5432/database?sslmode=require` (or `postgresql://`). The database must exist. */
   readonly url: string;
@@ -104,6 +107,22 @@ export class PostgresEventStore implements EventStore {
         ? QUERIES.streamBackwards(streamName, from === undefined || from === 'end' ? MAX_SEQ : from === 'start' ? 0n : from, limit)
         : QUERIES.streamForwards(streamName, from === undefined || from === 'start' ? 0n : from === 'end' ? MAX_SEQ : from, limit);
     return (await this.query<PgEventRow>(`reading ${streamName}`, query)).map(toRecordedEvent);
+  }
+
+  /** One query for all the streams (in chunks of `READ_STREAMS_CHUNK` names). */
+  async readStreams(streamNames: readonly string[]): Promise<RecordedEvent[][]> {
+    const byStream = new Map<string, RecordedEvent[]>();
+    const distinct = [...new Set(streamNames)];
+    for (let i = 0; i < distinct.length; i += READ_STREAMS_CHUNK) {
+      const chunk = distinct.slice(i, i + READ_STREAMS_CHUNK);
+      const rows = await this.query<PgEventRow>(`reading ${chunk.length} streams`, QUERIES.streams(chunk));
+      for (const row of rows) {
+        const events = byStream.get(row.stream_id);
+        if (events) events.push(toRecordedEvent(row));
+        else byStream.set(row.stream_id, [toRecordedEvent(row)]);
+      }
+    }
+    return streamNames.map((name) => [...(byStream.get(name) ?? [])]);
   }
 
   /** Both directions include the event at `fromPosition`. */

@@ -59,6 +59,12 @@ export const QUERIES = {
     text: `SELECT ${COLUMNS} FROM cmk_events WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
     values: [stream, String(from), limit],
   }),
+  /** Whole streams, each in revision order (one index scan per name). */
+  streams: (streams: readonly string[]): QueryConfig => ({
+    name: 'cmk_streams',
+    text: `SELECT ${COLUMNS} FROM cmk_events WHERE stream_id = ANY ($1::text[]) ORDER BY stream_id, revision`,
+    values: [streams],
+  }),
   allForwards: (from: bigint, limit: number | null): QueryConfig => ({
     name: 'cmk_all_fwd',
     text: `SELECT ${COLUMNS} FROM cmk_events WHERE seq >= $1 ORDER BY seq ASC LIMIT $2`,

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { APPEND_FUNCTION, LOCK_CLASS, MIGRATION_LOCK } from './pg-append-function';
+import { APPEND_FUNCTION, APPEND_FUNCTION_V2, LOCK_CLASS, MIGRATION_LOCK } from './pg-append-function';
 
 /**
  * Schema migrations, applied in order; `cmk_schema_migrations` records which ran. Append only:
@@ -29,6 +29,7 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
       );
       ${APPEND_FUNCTION}`,
   },
+  { name: 'set-based append of a group to distinct streams', sql: APPEND_FUNCTION_V2 },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -85,6 +85,11 @@ export class SqliteEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /** One synchronous pass over the streams: no event-loop turn per stream. */
+  async readStreams(streamNames: readonly string[]): Promise<RecordedEvent[][]> {
+    return streamNames.map((name) => this.statements.streamForwards.all(name, 0n, NO_LIMIT).map(toRecordedEvent));
+  }
+
   /** Both directions include the event at `fromPosition`. */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const limit = options.maxCount ?? NO_LIMIT;

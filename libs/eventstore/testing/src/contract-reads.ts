@@ -1,6 +1,6 @@
 import type { ContractContext } from './contract-context';
 import { ids, latestEventsBackTo, newEvent, newEvents, ownEventsInAll, TestStreams } from './fixtures';
-import { comparePositions, formatPosition, parsePosition, type EventData, type RecordedEvent } from '@cmk/eventstore';
+import { comparePositions, formatPosition, parsePosition, readStreams, type EventData, type RecordedEvent } from '@cmk/eventstore';
 
 function expectStrictlyIncreasing(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i += 1) {
@@ -46,6 +46,32 @@ export function describeReads(context: ContractContext): void {
       const missing = streams.name('never-written');
       expect(await context.store.readStream(missing)).toEqual([]);
       expect(await context.store.readStream(missing, { direction: 'backwards' })).toEqual([]);
+    });
+  });
+
+  describe('readStreams (batched, or readStream per stream where a store has no batched read)', () => {
+    const streams = new TestStreams();
+    const [a, b, missing] = [streams.name('a'), streams.name('b'), streams.name('missing')];
+
+    beforeAll(async () => {
+      await context.store.appendToStream(a, newEvents(3), { expectedRevision: 'no_stream' });
+      await context.store.appendToStream(b, newEvents(1, 10), { expectedRevision: 'no_stream' });
+      await context.store.appendToStream(a, newEvents(2, 20), { expectedRevision: 2n });
+    });
+
+    it('reads each stream whole and in order, in the order asked, missing streams as none', async () => {
+      const [readA, readB] = [await context.store.readStream(a), await context.store.readStream(b)];
+      expect(readA.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
+      expect(await readStreams(context.store, [b, missing, a, b])).toEqual([readB, [], readA, readB]);
+      expect(await readStreams(context.store, [])).toEqual([]);
+    });
+
+    it('answers a long list (more names than one query or one lane takes)', async () => {
+      const names = [...Array.from({ length: 1_000 }, (_, i) => streams.name(`none-${i}`)), a];
+      const read = await readStreams(context.store, names);
+      expect(read).toHaveLength(1_001);
+      expect(read.slice(0, 1_000).every((events) => events.length === 0)).toBe(true);
+      expect(ids(read[1_000])).toEqual(ids(await context.store.readStream(a)));
     });
   });
 
