@@ -40,7 +40,7 @@ export function cryptoShreddingSuite(eventStore: 'sqlite' | 'esdb'): void {
           const response = await admin.get<Banner>(`${cmk(org)}/reencryption`);
           return response.body.id === runId && response.body.state !== 'running' ? response.body : undefined;
         },
-        { timeoutMs: 120_000, intervalMs: 200, description: `run ${runId} of ${org} to finish\n${env.worker?.logs() ?? ''}` },
+        { timeoutMs: 120_000, intervalMs: 200, description: () => `run ${runId} of ${org} to finish\n${env.worker?.logs() ?? ''}` },
       );
     }
 

@@ -67,7 +67,7 @@ describe('data-key bounds over HTTP (api + worker processes, SQLite, Redis, KMS 
         const response = await admin.get<Banner>(`${cmk(org)}/reencryption`);
         return response.body.id === added.body.reencryptionId && response.body.state !== 'running' ? response.body : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 200, description: `the first-key run of ${org}\n${env.worker?.logs() ?? ''}` },
+      { timeoutMs: 120_000, intervalMs: 200, description: () => `the first-key run of ${org}\n${env.worker?.logs() ?? ''}` },
     );
     expect(banner).toMatchObject({ state: 'completed', total: 4, done: 4, failed: 0 });
     const moved = await admin.get<Summary>(`/api/orgs/${org}/data-keys/summary`);

@@ -63,12 +63,14 @@ describe('ops endpoints: /metrics and /admin/queues', () => {
     const key = env.demoKey(org);
     const added = await admin.post<{ reencryptionId: string }>(cmk(org), { name: 'key-a', type: 'aws_kms', awsKms: { roleArn: key.roleArn, keyArn: key.keyArn } });
     if (added.status !== 201) throw new Error(`add key: ${added.status} ${JSON.stringify(added.body)}`);
+    let banner: unknown;
     await waitFor(
       async () => {
-        const banner = (await admin.get<{ id: string; state: string }>(`${cmk(org)}/reencryption`)).body;
-        return banner.id === added.body.reencryptionId && banner.state === 'completed';
+        const seen = (await admin.get<{ id: string; state: string }>(`${cmk(org)}/reencryption`)).body;
+        banner = seen;
+        return seen.id === added.body.reencryptionId && seen.state === 'completed';
       },
-      { timeoutMs: 60_000, intervalMs: 200, description: `the run to complete\n${env.worker?.logs() ?? ''}` },
+      { timeoutMs: 60_000, intervalMs: 200, description: () => `the run to complete (last banner ${JSON.stringify(banner)})\n--- worker ---\n${env.worker?.logs() ?? ''}` },
     );
   }, 120_000);
 

@@ -3,8 +3,8 @@ export interface WaitForOptions {
   readonly timeoutMs?: number;
   /** Default 20 ms. */
   readonly intervalMs?: number;
-  /** Shown in the timeout error. */
-  readonly description?: string;
+  /** Shown in the timeout error; a function is called only then (e.g. to include logs written while waiting). */
+  readonly description?: string | (() => string);
 }
 
 /**
@@ -24,7 +24,8 @@ export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitForOp
     }
     if (Date.now() > deadline) {
       const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}${suffix}`);
+      const what = typeof description === 'function' ? description() : description;
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${suffix}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
