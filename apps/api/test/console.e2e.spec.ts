@@ -46,7 +46,7 @@ describe('admin console in a browser', () => {
     second = env.demoKey('acme', { alias: 'alias/acme-backup' });
     // Data keys under the platform key, so the first key's re-encryption has work to show.
     for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
-    const fixture = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore(), env.postgres?.url);
+    const fixture = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore(), env.esdb?.url ?? env.postgres?.url);
     await fixture.issuePlatformKeys('acme', 300);
     await fixture.issuePlatformKeys('beta', 100);
     await fixture.close();

@@ -20,7 +20,7 @@ export class DataKeyFixture {
 
   /** The same data dir and issuer as the apps; KMS/STS endpoints come from the SDK's env vars. */
   /** `store`: a client of the apps' event store (default: the SQLite file in `dataDir`). */
-  /** `orgKeyStoreUrl`: the apps' PostgreSQL database when they run on it (org platform keys live there). */
+  /** `orgKeyStoreUrl`: the apps' PostgreSQL database or EventStoreDB server when they run on one (org platform keys live there). */
   static async open(dataDir: string, publicUrl: string, store?: EventStore, orgKeyStoreUrl?: string): Promise<DataKeyFixture> {
     store ??= await openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
     const providers = await createKeyProviders({ dataDir, publicUrl, aws: { maxAttempts: 3 }, throttleRetry: { retries: 10 }, orgKeyStoreUrl });

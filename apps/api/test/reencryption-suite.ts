@@ -42,7 +42,7 @@ export function reencryptionSuite(eventStore: E2eEventStore): void {
         env: { CMK_REENCRYPT_BATCH_SIZE: '100', CMK_JOB_LOCK_MS: '3000', CMK_REENCRYPT_PROGRESS_INTERVAL_MS: '500', CMK_KMS_THROTTLE_RETRIES: '10', LOG_FORMAT: 'json' },
       });
       for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_KMS: env.kms.url, AWS_ENDPOINT_URL_STS: env.kms.url, AWS_REGION: env.kms.region })) process.env[name] = value;
-      keys = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore(), env.postgres?.url);
+      keys = await DataKeyFixture.open(env.dataDir, env.baseUrl, await env.openStore(), env.esdb?.url ?? env.postgres?.url);
       runs = await KeyringTestHelper.open(await env.openStore());
       redis = new Redis(env.redis.url);
     }, 120_000);
