@@ -60,7 +60,7 @@ export function reencryptionSuite(eventStore: E2eEventStore): void {
           const response = await admin.get<Banner>(`${cmk(org)}/reencryption`);
           return response.body.id === runId && response.body.state !== 'running' ? response.body : undefined;
         },
-        { timeoutMs, intervalMs: 200, description: `run ${runId} of ${org} to finish\n${env.worker?.logs() ?? ''}` },
+        { timeoutMs, intervalMs: 200, description: () => `run ${runId} of ${org} to finish\n${env.worker?.logs() ?? ''}` },
       );
     }
 
