@@ -29,7 +29,7 @@ export const REDACTED_PATHS: readonly string[] = [
  * The process's one pino logger. `LOG_FORMAT=json`: one JSON object per line on stdout (log
  * shippers; the Docker image sets it), written asynchronously: lines that arrive while a write
  * is in flight go out together in the next one, instead of one blocking write per line (at one
- * request line per request, the write was a sixth of a secrets request's CPU). pino flushes what
+ * request line per request, ~5 % of a secrets request's CPU samples). pino flushes what
  * is pending synchronously when the process exits (a shutdown, `process.exit`, an uncaught
  * error); only a process killed outright (SIGKILL, the OOM killer) can lose its last lines.
  * `text` (the default, and `npm start`): pino-pretty's single-line, human-readable form,
