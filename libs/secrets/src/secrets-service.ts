@@ -78,9 +78,10 @@ export class SecretsService {
   /**
    * Encrypts `values` (UTF-8) under the data key `scope` encrypts with now, issuing it on first
    * use (or when the previous generation is spent or too old) with `metadata` (the request's, or
-   * a `system` one) on its `DataKeyIssued` event.
+   * a `system` one) on its `DataKeyIssued` event. `metadata` may be given as a function, called
+   * only when an event is written: the hot path (a cached key) then builds none.
    */
-  async encrypt(orgId: string, scope: string, values: readonly string[], metadata?: EventMetadata): Promise<string[]> {
+  async encrypt(orgId: string, scope: string, values: readonly string[], metadata?: EventMetadata | (() => EventMetadata)): Promise<string[]> {
     validateScope(scope);
     checkBatchSize(values.length, this.limits);
     if (values.length > this.policy.maxUses) {
@@ -141,7 +142,7 @@ export class SecretsService {
    * used up what it reserved. Returns a usable key whose `count` uses were taken synchronously
    * after the last await.
    */
-  private async encryptingKey(orgId: string, scope: string, count: number, metadata: EventMetadata | undefined): Promise<CachedDataKey> {
+  private async encryptingKey(orgId: string, scope: string, count: number, metadata: EventMetadata | (() => EventMetadata) | undefined): Promise<CachedDataKey> {
     let fromGeneration = 0;
     for (let round = 1; round <= MAX_ENCRYPT_ROUNDS; round++) {
       const key = this.cache.encryptingKey(orgId, scope) ?? (await this.loadEncrypting(orgId, scope, fromGeneration, metadata));
@@ -159,11 +160,11 @@ export class SecretsService {
   }
 
   /** One load per (org, scope) at a time: concurrent first uses share it. */
-  private loadEncrypting(orgId: string, scope: string, fromGeneration: number, metadata: EventMetadata | undefined): Promise<CachedDataKey> {
+  private loadEncrypting(orgId: string, scope: string, fromGeneration: number, metadata: EventMetadata | (() => EventMetadata) | undefined): Promise<CachedDataKey> {
     const loadId = `${orgId}\0${scope}`;
     let pending = this.loadingScopes.get(loadId);
     if (!pending) {
-      pending = this.dataKeys.encryptingKey(orgId, scope, fromGeneration, Date.now(), metadata ?? this.systemMetadata()).then(
+      pending = this.dataKeys.encryptingKey(orgId, scope, fromGeneration, Date.now(), (typeof metadata === 'function' ? metadata() : metadata) ?? this.systemMetadata()).then(
         (key) => {
           this.loadingScopes.delete(loadId);
           const counterId = `${orgId}\0${key.dataKeyId}`;

@@ -19,6 +19,24 @@ describe('request ids', () => {
     expect(metadata.correlationId).toBe(metadata.requestId);
   });
 
+  it('builds the metadata on first read, timed when the request was accepted, and keeps it', () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 30, 12, 0, 0, 123));
+    try {
+      const req = { ...request({ 'x-request-id': 'req-lazy', 'x-correlation-id': 'corr-1' }), principal: { kind: 'user', org: 'acme', user: 'ada', role: 'admin', tokenId: 'tok-1' } } as unknown as AuthenticatedRequest;
+      const ctx = commandContextOf(req);
+      now.mockReturnValue(Date.UTC(2026, 10, 30, 12, 0, 5));
+      expect(ctx.metadata).toEqual({ actor: 'user:ada', tokenId: 'tok-1', requestId: 'req-lazy', correlationId: 'corr-1', causationId: 'req-lazy', occurredAt: '2026-11-30T12:00:00.123Z' });
+      expect(ctx.metadata).toBe(ctx.metadata);
+      expect(JSON.parse(JSON.stringify(ctx))).toEqual({ metadata: ctx.metadata });
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('refuses a bad Idempotency-Key at once, before any metadata is read', () => {
+    expect(() => commandContextOf(request({ 'idempotency-key': 'has space' }))).toThrow(/Idempotency-Key/);
+  });
+
   it('gives a 500 the same request id the events got, generated when the client sent none', () => {
     const req = request({});
     const id = requestIdOf(req);

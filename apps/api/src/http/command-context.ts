@@ -27,7 +27,12 @@ function traceHeader(request: AuthenticatedRequest, name: string): string | unde
   return value !== undefined && TRACE_ID.test(value) ? value : undefined;
 }
 
-const REQUEST_IDS = new WeakMap<object, string>();
+/**
+ * Where a request keeps its id: on the request itself (a symbol no header or body can name),
+ * not in a WeakMap, whose one entry per request the garbage collector has to trace as an
+ * ephemeron.
+ */
+const REQUEST_ID = Symbol('cmk:request-id');
 
 /**
  * The request's id: the client's `X-Request-Id` when it is 1-128 characters of letters, digits
@@ -35,14 +40,22 @@ const REQUEST_IDS = new WeakMap<object, string>();
  * audit trail and echoed in error bodies). Stable for the request: events and a 500's body agree.
  */
 export function requestIdOf(request: AuthenticatedRequest): string {
-  let id = REQUEST_IDS.get(request);
+  const holder = request as AuthenticatedRequest & { [REQUEST_ID]?: string };
+  let id = holder[REQUEST_ID];
   if (id === undefined) {
     id = traceHeader(request, 'x-request-id') ?? randomUUID();
-    REQUEST_IDS.set(request, id);
+    holder[REQUEST_ID] = id;
   }
   return id;
 }
 
+/**
+ * The request's command context. The idempotency key is checked at once (a bad one is the
+ * request's first 400); the metadata is built on first read, from what the request carries now
+ * and the time taken now, because most commands of the busiest route never read it: an encrypt
+ * puts it on an event only when it issues a data key (a scope's first use). Read or not, the
+ * metadata is the same object with the same values as if built here.
+ */
 export function commandContextOf(request: AuthenticatedRequest): CommandContext {
   const requestId = requestIdOf(request);
   const idempotencyKey = header(request, 'idempotency-key');
@@ -50,15 +63,23 @@ export function commandContextOf(request: AuthenticatedRequest): CommandContext 
     throw new ApplicationError('VALIDATION_FAILED', 400, 'Idempotency-Key must be 1-128 characters of letters, digits and . _ : -', { fields: { 'Idempotency-Key': ['invalid'] } });
   }
   const principal = request.principal;
-  const metadata: EventMetadata = {
-    actor: actorOf(principal),
-    ...(principal?.kind === 'user' ? { tokenId: principal.tokenId } : {}),
-    requestId,
-    correlationId: traceHeader(request, 'x-correlation-id') ?? requestId,
-    causationId: requestId,
-    occurredAt: new Date().toISOString(),
+  const correlation = header(request, 'x-correlation-id');
+  const acceptedAt = Date.now();
+  let metadata: EventMetadata | undefined;
+  return {
+    get metadata(): EventMetadata {
+      metadata ??= {
+        actor: actorOf(principal),
+        ...(principal?.kind === 'user' ? { tokenId: principal.tokenId } : {}),
+        requestId,
+        correlationId: correlation !== undefined && TRACE_ID.test(correlation) ? correlation : requestId,
+        causationId: requestId,
+        occurredAt: new Date(acceptedAt).toISOString(),
+      };
+      return metadata;
+    },
+    idempotencyKey,
   };
-  return { metadata, idempotencyKey };
 }
 
 /** Injects the `CommandContext` of the current request. */

@@ -8,13 +8,16 @@ export class EncryptSecretsCommand extends Command<string[]> {
   }
 }
 
-/** The request's metadata goes on the `DataKeyIssued` event when this is the scope's first use. */
+/**
+ * The request's metadata goes on the `DataKeyIssued` event when this is the scope's first use;
+ * it is read only then (an encrypt under a cached key builds none).
+ */
 @CommandHandler(EncryptSecretsCommand)
 export class EncryptSecretsHandler implements ICommandHandler<EncryptSecretsCommand> {
   constructor(private readonly secrets: SecretsService) {}
 
   execute({ orgId, scope, values, ctx }: EncryptSecretsCommand): Promise<string[]> {
-    return this.secrets.encrypt(orgId, scope, values, ctx.metadata);
+    return this.secrets.encrypt(orgId, scope, values, () => ctx.metadata);
   }
 }
 
