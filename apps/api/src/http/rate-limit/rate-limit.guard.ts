@@ -27,38 +27,15 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ROUTE_OVERRIDES = ['THROTTLER:LIMIT', 'THROTTLER:TTL', 'THROTTLER:BLOCK_DURATION', 'THROTTLER:TRACKER', 'THROTTLER:KEY_GENERATOR'];
 const ROUTE_SKIP = 'THROTTLER:SKIP';
 
+/** What a route's decorators ask of the throttler: nothing special, `@SkipThrottle`, or settings of its own (`@Throttle`). */
+type RouteThrottling = 'count' | 'skip' | 'own settings';
+
 /** The one throttler the api configures, when `RateLimitGuard.canActivate` can count it directly. */
 interface PlainThrottler {
   readonly name: string;
   readonly limit: number | ((context: ExecutionContext) => number | Promise<number>);
   readonly ttl: number;
   readonly blockDuration: number;
-}
-
-/**
- * The throttler's reflector, remembering what it read per route: `ThrottlerGuard.canActivate`
- * asks for six metadata keys of the handler and its class on every request (skip, limit, ttl,
- * block duration, tracker, key generator: a dozen `Reflect.getMetadata` walks), and decorator
- * metadata does not change once the app is built. Other lookups go to Nest's reflector as is.
- */
-export class RouteMetadataReflector extends Reflector {
-  private readonly routes = new WeakMap<object, WeakMap<object, Map<string, unknown>>>();
-
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the signature of the method it overrides
-  override getAllAndOverride<TResult = unknown, TKey = unknown>(key: TKey, targets: (Type<unknown> | Function)[]): TResult {
-    if (typeof key !== 'string' || targets.length !== 2 || typeof targets[0] !== 'function' || typeof targets[1] !== 'function') {
-      return super.getAllAndOverride<TResult, TKey>(key, targets);
-    }
-    const [handler, classRef] = targets;
-    let byClass = this.routes.get(handler);
-    if (!byClass) this.routes.set(handler, (byClass = new WeakMap()));
-    let values = byClass.get(classRef);
-    if (!values) byClass.set(classRef, (values = new Map()));
-    if (values.has(key)) return values.get(key) as TResult;
-    const value = super.getAllAndOverride<TResult, TKey>(key, targets);
-    values.set(key, value);
-    return value;
-  }
 }
 
 /** The decision the guard attached to the request (the throttler's `limit` resolver reads it). */
@@ -86,7 +63,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @Inject(API_CONFIG) config: ApiConfig,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {
-    super(options, storage, reflector instanceof RouteMetadataReflector ? reflector : new RouteMetadataReflector());
+    super(options, storage, reflector);
     this.metricsDigest = config.metricsToken ? sha256Hex(config.metricsToken) : undefined;
   }
 
@@ -102,14 +79,27 @@ export class RateLimitGuard extends ThrottlerGuard {
   override canActivate(context: ExecutionContext): Promise<boolean> {
     this.plain ??= this.plainThrottler() ?? null;
     if (this.plain === null || context.getType() !== 'http') return super.canActivate(context);
-    const handler = context.getHandler();
-    const classRef = context.getClass();
-    const name = this.plain.name;
-    if (ROUTE_OVERRIDES.some((key) => this.reflector.getAllAndOverride(key + name, [handler, classRef]) !== undefined)) return super.canActivate(context);
-    return this.count(context, this.plain, this.reflector.getAllAndOverride<boolean | undefined>(ROUTE_SKIP + name, [handler, classRef]) === true);
+    const route = this.routeThrottling(context.getHandler(), context.getClass(), this.plain.name);
+    if (route === 'own settings') return super.canActivate(context);
+    return this.count(context, this.plain, route === 'skip');
   }
 
   private plain: PlainThrottler | null | undefined;
+  /** Per handler and class: what its decorators say to the throttler (read once: metadata does not change). */
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteThrottling>>();
+
+  private routeThrottling(handler: object, classRef: object, name: string): RouteThrottling {
+    let byClass = this.routes.get(handler);
+    if (!byClass) this.routes.set(handler, (byClass = new WeakMap()));
+    let route = byClass.get(classRef);
+    if (route === undefined) {
+      const targets = [handler, classRef] as Type<unknown>[];
+      if (ROUTE_OVERRIDES.some((key) => this.reflector.getAllAndOverride(key + name, targets) !== undefined)) route = 'own settings';
+      else route = this.reflector.getAllAndOverride<boolean | undefined>(ROUTE_SKIP + name, targets) ? 'skip' : 'count';
+      byClass.set(classRef, route);
+    }
+    return route;
+  }
 
   /** The api's one throttler, if the configuration is the plain one `canActivate` handles itself. */
   private plainThrottler(): PlainThrottler | undefined {
