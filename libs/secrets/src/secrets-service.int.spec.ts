@@ -149,6 +149,20 @@ describe('SecretsService on SQLite with the local platform key and the KMS emula
     expect(all).toEqual(racers.flatMap((_, i) => [`a${i}`, `b${i}`]));
   });
 
+  it("reads metadata given as a function only to issue a data key, and puts it on that key's event", async () => {
+    const org = newOrg();
+    const s = service();
+    const given = meta();
+    const metadata = jest.fn(() => given);
+    const [first] = await s.encrypt(org, 'lazy', ['one'], metadata);
+    expect(metadata).toHaveBeenCalledTimes(1);
+    const [issued] = await store.readStream(dataKeyStream(idOf(org, 'lazy')));
+    expect(issued.metadata).toMatchObject({ ...given });
+    await s.encrypt(org, 'lazy', ['two', 'three'], metadata);
+    expect(metadata).toHaveBeenCalledTimes(1);
+    expect(await s.decrypt(org, [first])).toEqual(['one']);
+  });
+
   it('serves warm batches from memory: no event store read per value', async () => {
     const org = newOrg();
     const counted = counting(store);

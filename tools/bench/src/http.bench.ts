@@ -21,6 +21,13 @@ const VALUE = 'x'.repeat(64);
 const ONLY = process.env['BENCH_ONLY'] ? new RegExp(process.env['BENCH_ONLY']) : undefined;
 /** `BENCH_ROUNDS`: how many times every scenario runs, interleaved (medians are reported). */
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 1));
+/**
+ * `BENCH_PAIRED=<rounds>`: instead of the scenarios one after the other, run two at the same
+ * time (16 connections each) and compare their CPU per request over the same seconds: the floor
+ * beside each secrets route, and with `BENCH_BASELINE_ROOT` each secrets route beside the
+ * baseline's. Whatever else the machine runs then hits both sides of a ratio alike.
+ */
+const PAIRED_ROUNDS = Number(process.env['BENCH_PAIRED'] ?? 0);
 
 interface Scenario {
   readonly name: string;
@@ -81,6 +88,36 @@ async function measure(scenario: Scenario): Promise<Figure> {
     cpuMicrosPerRequest: cpu / Math.max(1, result.requests.total),
     loadAverage1m: loadavg()[0],
   };
+}
+
+/**
+ * Two scenarios at once, 16 connections each, for the same seconds: CPU per request of each
+ * server over that interval and the ratio `b / a` of the two (how many times a's CPU b costs).
+ */
+async function measurePair(a: Scenario, b: Scenario): Promise<{ a: Figure; b: Figure }> {
+  const run = async (scenario: Scenario): Promise<Figure> => {
+    const cpuBefore = cpuMicros(scenario.server.pid);
+    const result = await autocannon({
+      url: scenario.url,
+      method: scenario.method ?? 'GET',
+      headers: { ...(scenario.body ? { 'content-type': 'application/json' } : {}), ...scenario.headers },
+      body: scenario.body,
+      connections: CONNECTIONS / 2,
+      duration: SECONDS,
+    });
+    return {
+      name: scenario.name,
+      requestsPerSecond: result.requests.average,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      cpuMicrosPerRequest: (cpuMicros(scenario.server.pid) - cpuBefore) / Math.max(1, result.requests.total),
+      loadAverage1m: loadavg()[0],
+    };
+  };
+  const [first, second] = await Promise.all([run(a), run(b)]);
+  return { a: first, b: second };
 }
 
 async function bareApp(adapter: 'express' | 'fastify'): Promise<{ url: string; process: ServiceProcess }> {
@@ -170,6 +207,44 @@ function medianFigure(figures: readonly Figure[]): Figure {
   };
 }
 
+/** `BENCH_PAIRED`: the pairs, each run once per round (who starts first alternates), medians of the per-round ratios. */
+async function runPaired(scenarios: readonly Scenario[], load: { before: number[]; cpus: number }, withBaseline: boolean): Promise<void> {
+  const named = (name: string) => scenarios.find((scenario) => scenario.name.startsWith(name));
+  const pairs: [string, string][] = [
+    ['bare Nest/Express POST /echo', 'api POST secrets/encrypt'],
+    ['bare Nest/Express POST /echo', 'api POST secrets/decrypt'],
+    ...(withBaseline
+      ? ([
+          ['api POST secrets/encrypt', 'baseline api POST secrets/encrypt'],
+          ['api POST secrets/decrypt', 'baseline api POST secrets/decrypt'],
+        ] as [string, string][])
+      : []),
+  ].filter(([a, b]) => named(a) && named(b)) as [string, string][];
+  const perRound: Record<string, number>[] = [];
+  const figures: { round: number; a: Figure; b: Figure }[] = [];
+  for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+    const ratios: Record<string, number> = {};
+    for (const [a, b] of pairs) {
+      const flip = round % 2 === 0;
+      const measured = await measurePair(named(flip ? b : a)!, named(flip ? a : b)!);
+      const [first, second] = flip ? [measured.b, measured.a] : [measured.a, measured.b];
+      figures.push({ round, a: first, b: second });
+      // CPU per request of a over b's: for the floor pairs the share of the floor, for the baseline
+      // pairs what this build costs against the baseline (below 1: cheaper).
+      ratios[`cpu(${a}) / cpu(${b})`] = first.cpuMicrosPerRequest / second.cpuMicrosPerRequest;
+      process.stdout.write(`[${round}] ${a} ${first.cpuMicrosPerRequest.toFixed(0)} µs | ${b} ${second.cpuMicrosPerRequest.toFixed(0)} µs CPU/req -> ${(first.cpuMicrosPerRequest / second.cpuMicrosPerRequest).toFixed(3)}  load ${second.loadAverage1m.toFixed(1)}\n`);
+    }
+    perRound.push(ratios);
+  }
+  const ratios = Object.fromEntries(Object.keys(perRound[0] ?? {}).map((key) => [key, median(perRound.map((r) => r[key]))]));
+  process.stdout.write(`\npaired, median of the per-round ratios of CPU per request: ${JSON.stringify(ratios, null, 2)}\n`);
+  process.stdout.write(`load average before ${load.before.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${load.cpus} cores\n`);
+  mkdirSync('bench-results', { recursive: true });
+  const file = join('bench-results', 'http-paired.json');
+  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), connectionsEach: CONNECTIONS / 2, seconds: SECONDS, rounds: PAIRED_ROUNDS, node: process.version, load: { ...load, after: loadavg() }, ratios, perRound, figures }, null, 2)}\n`);
+  process.stdout.write(`written to ${file}\n`);
+}
+
 async function main(): Promise<void> {
   const redis = await RedisServer.start();
   const kms = await startKmsEmulator();
@@ -202,6 +277,10 @@ async function main(): Promise<void> {
     ] satisfies Scenario[]).filter((scenario) => !ONLY || ONLY.test(scenario.name));
 
     const load = { before: loadavg(), cpus: cpus().length };
+    if (PAIRED_ROUNDS > 0) {
+      await runPaired(scenarios, load, baseline !== undefined);
+      return;
+    }
     // Rounds: every scenario once per round, in the same order, so that a change in the machine's
     // load hits all of them alike; ratios are taken within each round, then their median.
     const rounds: Figure[][] = [];
