@@ -73,7 +73,8 @@ export class AppModule {
         KeysModule.register({ keyVerifier: options.keyVerifier }),
         ConsoleApiModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
+      // One instance, global: the secrets routes' lean path answers its failures through it too (main.ts).
+      providers: [ErrorFilter, { provide: APP_FILTER, useExisting: ErrorFilter }],
     };
   }
 }

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Logger as PinoNestLogger, PinoLogger } from 'nestjs-pino';
 import {
   createRootLogger,
   DependencyHealth,
@@ -19,7 +19,13 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { requestIdOf } from './http/command-context';
 import { answerUnknownExpectations } from './http/expectations';
-import { requestLogOptions } from './http/request-logging';
+import { requestLogOptions, requestLogWriter } from './http/request-logging';
+import { JSON_BODY_LIMIT_BYTES } from './http/plain-json-body';
+import { ErrorFilter } from './http/error.filter';
+import { RateLimitGuard } from './http/rate-limit/rate-limit.guard';
+import { OrgAccessGuard } from './auth/guards';
+import { secretsHotPath } from './secrets/secrets-hot-path';
+import { mountFrontDoor, type Edge } from './http/front-door';
 import { createValidationPipe } from './http/validation';
 import { securityHeaders } from './http/security-headers';
 import type { ApiMetrics } from './ops/api-metrics';
@@ -39,7 +45,8 @@ export function createDependencyHealth(config: ApiConfig): DependencyHealth {
 export async function createApiApp(config: ApiConfig, overrides: Partial<AppModuleOptions> = {}): Promise<NestExpressApplication> {
   const health = overrides.health ?? createDependencyHealth(config);
   const shutdown = overrides.shutdown ?? new GracefulShutdown({ graceMs: config.shutdownGraceMs, logger: new Logger('api') });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, rootLogger: createRootLogger(config), ...overrides, health, shutdown }), {
+  const rootLogger = overrides.rootLogger ?? createRootLogger(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...overrides, rootLogger, health, shutdown }), {
     bufferLogs: true,
     bodyParser: false,
     // Open keep-alive and SSE connections must not hold the shutdown until the grace runs out.
@@ -50,16 +57,32 @@ export async function createApiApp(config: ApiConfig, overrides: Partial<AppModu
   app.useLogger(app.get(PinoNestLogger));
   // The client address the anonymous rate-limit budget counts by (see CMK_TRUST_PROXY).
   app.set('trust proxy', config.trustProxy);
-  app.use(securityHeaders());
-  // First of all, so a request the body parser refuses (413, 400, 415) is timed and carries its
-  // id too. One Express layer for both: every layer costs each request a dispatch.
-  const timed = app.get<ApiMetrics>(API_METRICS).httpMiddleware();
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    response.setHeader('X-Request-Id', requestIdOf(request));
-    timed(request, response, next);
+  const metrics = app.get<ApiMetrics>(API_METRICS);
+  const headers = securityHeaders();
+  const timed = metrics.httpMiddleware();
+  const validation = createValidationPipe();
+  const requestContext = new PinoLogger({ pinoHttp: requestLogOptions(rootLogger) });
+  const lean = secretsHotPath({
+    guards: [...(config.rateLimits.enabled ? [app.get(RateLimitGuard, { strict: false })] : []), app.get(OrgAccessGuard, { strict: false })],
+    validation,
+    commands: app.get(CommandBus, { strict: false }),
+    errors: app.get(ErrorFilter, { strict: false }),
+    log: requestLogWriter(rootLogger),
+    inContext: (requestId, work) => requestContext.runInContext(work, { bindings: { reqId: requestId } }),
+    served: metrics.leanPathServed,
   });
-  app.useBodyParser('json', { limit: '2mb' });
-  app.useGlobalPipes(createValidationPipe());
+  // Security headers, request id and timing for every request, as one layer (every layer costs
+  // each request a dispatch); the lean path's requests get them ahead of Express (front-door.ts).
+  const edge: Edge = (request, response, next) => {
+    headers(request, response, (error?: unknown) => {
+      if (error) return next(error);
+      response.setHeader('X-Request-Id', requestIdOf(request));
+      timed(request, response, next);
+    });
+  };
+  mountFrontDoor(app, edge, lean);
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });
+  app.useGlobalPipes(validation);
   app.disable('x-powered-by');
   // No ETag: Express would hash every response body (SHA-1) for it, the secrets routes' plaintexts
   // included, and nothing here answers conditional requests.

@@ -22,8 +22,10 @@ export async function* orgEvents(store: EventStore, orgId: string, options: OrgE
   let exclusive = options.after;
   let scanned = 0;
   for (;;) {
-    // readAll is inclusive: each page starts at the last event seen and skips it.
-    const page = await store.readAll({ fromPosition: exclusive ?? 'start', maxCount: pageSize });
+    // readAll is inclusive: each page after the first starts at the last event seen and skips
+    // it, so it asks for one more (a page of 1 would otherwise only ever re-read that event).
+    const asked = exclusive ? pageSize + 1 : pageSize;
+    const page = await store.readAll({ fromPosition: exclusive ?? 'start', maxCount: asked });
     let progressed = false;
     for (const event of page) {
       if (exclusive && comparePositions(event.position, exclusive) <= 0) continue;
@@ -34,6 +36,6 @@ export async function* orgEvents(store: EventStore, orgId: string, options: OrgE
       if (auditOrgOf(event) === orgId) yield event;
       if (options.scanLimit !== undefined && scanned >= options.scanLimit) return;
     }
-    if (page.length < pageSize || !progressed) return;
+    if (page.length < asked || !progressed) return;
   }
 }

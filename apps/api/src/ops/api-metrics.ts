@@ -18,6 +18,7 @@ export class ApiMetrics {
   private readonly http: Histogram<'method' | 'route' | 'status'>;
   private readonly appends: Histogram<'outcome'>;
   private readonly refusals: Counter<'budget'>;
+  private readonly lean: Counter<'route'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cmk_api_' });
@@ -41,7 +42,18 @@ export class ApiMetrics {
       labelNames: ['budget'],
       registers: [this.registry],
     });
+    this.lean = new Counter({
+      name: 'cmk_http_lean_path_requests_total',
+      help: 'Requests to POST /api/orgs/:org/secrets/encrypt and /decrypt served by the lean path (the rest went through the router), by route template.',
+      labelNames: ['route'],
+      registers: [this.registry],
+    });
   }
+
+  /** A request the secrets routes' lean path served (`secrets/secrets-hot-path.ts`), by route template. */
+  readonly leanPathServed = (route: string): void => {
+    this.lean.inc({ route });
+  };
 
   rateLimited(budget: string): void {
     this.refusals.inc({ budget });

@@ -1,3 +1,3 @@
 export { PostgresEventStore, openPostgresEventStore, type PostgresEventStoreOptions } from './pg-event-store';
 export { PG_SCHEMA_VERSION, SchemaTooNewError } from './pg-schema';
-export { isTransientPgError, type RetryOptions } from './pg-errors';
+export { isTransientPgError, withRetries, type RetryOptions } from './pg-errors';

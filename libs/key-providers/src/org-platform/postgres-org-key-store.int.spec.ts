@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { outageDependency } from '@cmk/runtime';
 import { PostgresTestDatabase } from '@cmk/testing';
 import { orgKeyStoreContract } from '@cmk/key-providers/testing';
 import { PostgresOrgKeyStore } from './postgres-org-key-store';
@@ -23,6 +25,15 @@ async function tableFiles(url: string): Promise<Buffer> {
     return Buffer.concat(files.map((path) => readFileSync(path)));
   } finally {
     await client.end();
+  }
+}
+
+/** Until the server has no backend of the org key store left (terminations are asynchronous). */
+async function waitUntilGone(admin: Client): Promise<void> {
+  for (;;) {
+    const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'cmk-org-keys'`);
+    if (rows[0]?.n === 0) return;
+    await admin.query('SELECT pg_sleep(0.01)');
   }
 }
 
@@ -57,5 +68,57 @@ describe('PostgresOrgKeyStore', () => {
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }
+  });
+
+  it('repeats a statement whose connection failed', async () => {
+    // A proxy in front of the server that can drop new connections, as a failover would.
+    let dropping = 0;
+    const proxy = createServer((socket) => {
+      if (dropping > 0) {
+        dropping -= 1;
+        socket.destroy();
+        return;
+      }
+      const upstream = connect(5432, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = new URL(database.url);
+    url.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const store = await PostgresOrgKeyStore.open({ url: url.toString(), retry: { initialDelayMs: 10 } });
+    try {
+      await store.create({ orgId: 'acme', generation: 1, wrapped: randomBytes(60), kekRef: 'platform:v1', createdAt: '2026-01-01T00:00:00.000Z' });
+      // The pool's connections end; its next statement needs a new one, and the first two fail.
+      const admin = new Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cmk-org-keys'`);
+        await waitUntilGone(admin);
+      } finally {
+        await admin.end();
+      }
+      dropping = 2;
+      expect(await store.list('acme')).toEqual([expect.objectContaining({ status: 'live', generation: 1 })]);
+      expect(dropping).toBe(0);
+    } finally {
+      await store.close();
+      proxy.close();
+    }
+  });
+
+  it('an unreachable server is an event store outage once the repeats run out, not an unknown error', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const failure = await PostgresOrgKeyStore.open({ url: `postgres://postgres@127.0.0.1:${port}/nowhere`, retry: { attempts: 2, initialDelayMs: 1 } }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ name: 'EventStoreUnavailableError', message: expect.stringContaining('ECONNREFUSED') });
+    expect(outageDependency(failure)).toBe('eventstore');
   });
 });

@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { Pool, type QueryResult, type QueryResultRow } from 'pg';
+import { withRetries, type RetryOptions } from '@cmk/eventstore';
 import type { NewOrgKey, OrgKeyRecord, OrgKeyRef, OrgPlatformKeyStore } from './org-key-store';
 
 /** Advisory lock (class `'cmk\0'`, key 3) serialising this table's creation across processes. */
@@ -18,6 +19,12 @@ export interface PostgresOrgKeyStoreOptions {
   readonly url: string;
   /** Org keys are few and read rarely (cached by the caller). Default 2 connections. */
   readonly poolMax?: number;
+  /**
+   * Repeats of a statement after a transient failure (the same policy as the event store's).
+   * When they run out the failure is an `EventStoreUnavailableError`: the table lives in the
+   * event store's database, so its outage is that dependency's outage, not an unknown error.
+   */
+  readonly retry?: RetryOptions;
 }
 
 /**
@@ -32,12 +39,22 @@ export interface PostgresOrgKeyStoreOptions {
  * file occupied. Destroying keeps the row (without key bytes) so a generation is never reused.
  */
 export class PostgresOrgKeyStore implements OrgPlatformKeyStore {
-  private constructor(private readonly pool: Pool) {}
+  private constructor(
+    private readonly pool: Pool,
+    private readonly retry: RetryOptions,
+  ) {}
 
   static async open(options: PostgresOrgKeyStoreOptions): Promise<PostgresOrgKeyStore> {
     const pool = new Pool({ connectionString: options.url, max: options.poolMax ?? 2, application_name: 'cmk-org-keys' });
     pool.on('error', () => undefined);
-    const client = await pool.connect();
+    const retry = options.retry ?? {};
+    let client;
+    try {
+      client = await withRetries('connecting for the org platform keys', retry, () => pool.connect());
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', SCHEMA_LOCK);
@@ -57,11 +74,11 @@ export class PostgresOrgKeyStore implements OrgPlatformKeyStore {
       throw error;
     }
     client.release();
-    return new PostgresOrgKeyStore(pool);
+    return new PostgresOrgKeyStore(pool, retry);
   }
 
   async create(key: NewOrgKey): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.query(
       'INSERT INTO cmk_org_platform_keys (org_id, generation, wrapped, kek_ref, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
       [key.orgId, key.generation, key.wrapped, key.kekRef, key.createdAt],
     );
@@ -69,17 +86,17 @@ export class PostgresOrgKeyStore implements OrgPlatformKeyStore {
   }
 
   async get(orgId: string, generation: number): Promise<OrgKeyRecord | undefined> {
-    const { rows } = await this.pool.query<Row>('SELECT * FROM cmk_org_platform_keys WHERE org_id = $1 AND generation = $2', [orgId, generation]);
+    const { rows } = await this.query<Row>('SELECT * FROM cmk_org_platform_keys WHERE org_id = $1 AND generation = $2', [orgId, generation]);
     return rows[0] && toRecord(rows[0]);
   }
 
   async list(orgId: string): Promise<OrgKeyRecord[]> {
-    const { rows } = await this.pool.query<Row>('SELECT * FROM cmk_org_platform_keys WHERE org_id = $1 ORDER BY generation', [orgId]);
+    const { rows } = await this.query<Row>('SELECT * FROM cmk_org_platform_keys WHERE org_id = $1 ORDER BY generation', [orgId]);
     return rows.map(toRecord);
   }
 
   async destroy(orgId: string, generation: number, destroyedAt: string): Promise<void> {
-    await this.pool.query(
+    await this.query(
       'UPDATE cmk_org_platform_keys SET wrapped = NULL, kek_ref = NULL, destroyed_at = COALESCE(destroyed_at, $1) WHERE org_id = $2 AND generation = $3',
       [destroyedAt, orgId, generation],
     );
@@ -87,7 +104,7 @@ export class PostgresOrgKeyStore implements OrgPlatformKeyStore {
   }
 
   async rewrap(orgId: string, generation: number, wrapped: Buffer, kekRef: string): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.query(
       'UPDATE cmk_org_platform_keys SET wrapped = $1, kek_ref = $2 WHERE org_id = $3 AND generation = $4 AND destroyed_at IS NULL',
       [wrapped, kekRef, orgId, generation],
     );
@@ -97,8 +114,17 @@ export class PostgresOrgKeyStore implements OrgPlatformKeyStore {
   }
 
   async listLive(): Promise<OrgKeyRef[]> {
-    const { rows } = await this.pool.query<Row>('SELECT org_id, generation, kek_ref FROM cmk_org_platform_keys WHERE destroyed_at IS NULL ORDER BY org_id, generation');
+    const { rows } = await this.query<Row>('SELECT org_id, generation, kek_ref FROM cmk_org_platform_keys WHERE destroyed_at IS NULL ORDER BY org_id, generation');
     return rows.map((row) => ({ orgId: row.org_id, generation: row.generation, kekRef: row.kek_ref ?? '' }));
+  }
+
+  /**
+   * Every statement here is safe to repeat: inserts do nothing on conflict (a repeat of one that
+   * committed reports "not created", and callers then read the row), updates and the rewrite
+   * are idempotent.
+   */
+  private query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    return withRetries('the org platform keys table', this.retry, () => this.pool.query<R>(text, values));
   }
 
   async close(): Promise<void> {
@@ -110,7 +136,7 @@ export class PostgresOrgKeyStore implements OrgPlatformKeyStore {
    * (tiny) table for the moment it takes; readers wait, nothing fails.
    */
   private async rewriteTable(): Promise<void> {
-    await this.pool.query('VACUUM FULL cmk_org_platform_keys');
+    await this.query('VACUUM FULL cmk_org_platform_keys');
   }
 }
 

@@ -35,7 +35,9 @@ export class RateLimitModule {
           },
         }),
       ],
-      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+      // One instance, global: the secrets routes' lean path runs the same guard (main.ts).
+      providers: [RateLimitGuard, { provide: APP_GUARD, useExisting: RateLimitGuard }],
+      exports: [RateLimitGuard],
     };
   }
 }
