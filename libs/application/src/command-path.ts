@@ -99,7 +99,9 @@ export async function handleCommand<C, S, E>(
   options: CommandOptions = {},
 ): Promise<CommandResult<S, E>> {
   const maxAttempts = options.maxAttempts ?? 5;
-  const fingerprint = options.fingerprint ?? defaultFingerprint(command);
+  // Only recorded beside an idempotency key: without one (the system's own commands, the
+  // re-encryption hot path) no fingerprint is computed.
+  const fingerprint = options.idempotencyKey === undefined ? undefined : (options.fingerprint ?? defaultFingerprint(command));
   for (let attempt = 1; ; attempt++) {
     const recorded = attempt === 1 && options.recorded !== undefined ? [...options.recorded] : await store.readStream(streamName);
     if (options.idempotencyKey !== undefined) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import canonicalize from 'canonicalize';
-import { canonicalJson, linkHash, GENESIS_HASH } from './chain-hash';
+import { canonicalJson, linkHash, GENESIS_HASH, sortedCopy } from './chain-hash';
 import type { AuditEntry } from './audit-entry';
 
 describe('canonicalJson (RFC 8785)', () => {
@@ -18,6 +18,18 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson({ '\u{1F600}': 1, '\uFFFF': 2 })).toBe(canonicalize({ '\u{1F600}': 1, '\uFFFF': 2 }));
     const hostile = JSON.parse('{"__proto__":{"a":1},"constructor":2}') as unknown;
     expect(canonicalJson(hostile)).toBe('{"__proto__":{"a":1},"constructor":2}');
+  });
+});
+
+describe('sortedCopy', () => {
+  it('copies once: a sorted copy is kept as it is, and keeps a __proto__ key as a key', () => {
+    const sorted = sortedCopy({ b: { d: 1, c: [{ f: 1, e: 2 }] }, a: 1 });
+    expect(sortedCopy(sorted)).toBe(sorted);
+    expect(JSON.stringify(sorted)).toBe('{"a":1,"b":{"c":[{"e":2,"f":1}],"d":1}}');
+    const hostile = sortedCopy(JSON.parse('{"z":1,"__proto__":{"y":1,"x":2}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(hostile)).toBe(Object.prototype);
+    expect(Object.keys(hostile)).toEqual(['__proto__', 'z']);
+    expect(JSON.stringify(hostile)).toBe('{"__proto__":{"x":2,"y":1},"z":1}');
   });
 });
 

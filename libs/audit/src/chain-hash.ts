@@ -27,7 +27,8 @@ const INTEGER_LIKE = /^(0|[1-9]\d*)$/;
 
 /**
  * The value with every object's keys in UTF-16 order, or {@link NEEDS_LIBRARY}. An object whose
- * keys are already in order (the export writes them so) is returned as it is: no copy.
+ * keys are already in order (the export writes them so, and so does this function) is returned
+ * as it is: no copy.
  */
 export function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
@@ -55,11 +56,19 @@ export function sortedCopy(value: unknown): unknown {
     if (item !== source[keys[i]]) changed = true;
     items[i] = item;
   }
-  if (inOrder && !changed && Object.getPrototypeOf(source) === Object.prototype) return source;
+  // A plain object already in order (one this function made included) is kept as it is: an
+  // entry whose data was sorted once is not copied again when its link is hashed.
+  const proto: unknown = Object.getPrototypeOf(source);
+  if (inOrder && !changed && (proto === Object.prototype || proto === null)) return source;
   const order = keys.map((key, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-  // No prototype: a `__proto__` key from the input must stay a key, not become a prototype.
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const i of order) out[keys[i]] = items[i];
+  // A plain object (V8 shares its shape between copies with the same keys, so building and
+  // stringifying it is fast); a `__proto__` key from the input is defined as an own property, so
+  // it stays a key and never becomes the prototype.
+  const out: Record<string, unknown> = {};
+  for (const i of order) {
+    if (keys[i] === '__proto__') Object.defineProperty(out, '__proto__', { value: items[i], enumerable: true, writable: true, configurable: true });
+    else out[keys[i]] = items[i];
+  }
   return out;
 }
 

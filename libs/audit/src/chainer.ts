@@ -34,10 +34,11 @@ const TICK = Symbol('tick');
 /** Events are linked at most this long after they arrive. */
 const FLUSH_AFTER_MS = 100;
 
-function raceTimer<T>(promise: Promise<T>, delayMs: number): Promise<T | typeof TICK> {
+/** A timer as a promise, made once per buffer (not once per event), and cancellable. */
+function deadline(delayMs: number): { readonly fired: Promise<typeof TICK>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
-  const tick = new Promise<typeof TICK>((resolve) => (timer = setTimeout(() => resolve(TICK), Math.max(0, delayMs))));
-  return Promise.race([promise, tick]).finally(() => clearTimeout(timer));
+  const fired = new Promise<typeof TICK>((resolve) => (timer = setTimeout(() => resolve(TICK), Math.max(0, delayMs))));
+  return { fired, cancel: () => clearTimeout(timer) };
 }
 
 /** Re-encryption outcomes: a digest is signed right after each is linked. */
@@ -107,29 +108,37 @@ export class AuditChainer {
     const batchSize = this.options.batchSize ?? 1000;
     const iterator = subscription[Symbol.asyncIterator]();
     let buffer: SubscriptionItem[] = [];
-    let firstAt = 0;
+    // Armed when the buffer gets its first item: the buffer is linked at the latest then.
+    let due: ReturnType<typeof deadline> | undefined;
     let pending: Promise<IteratorResult<SubscriptionItem>> | undefined;
     const flush = async () => {
+      due?.cancel();
+      due = undefined;
       const items = buffer;
       buffer = [];
       if (items.length > 0) await this.enqueue(() => this.link(items));
     };
-    for (;;) {
-      if (!pending) {
-        pending = iterator.next();
-        pending.catch(() => undefined);
+    try {
+      for (;;) {
+        if (!pending) {
+          pending = iterator.next();
+          pending.catch(() => undefined);
+        }
+        const next = due === undefined ? await pending : await Promise.race([pending, due.fired]);
+        if (next === TICK) {
+          await flush();
+          continue;
+        }
+        pending = undefined;
+        if (next.done) break;
+        if (buffer.length === 0) due = deadline(FLUSH_AFTER_MS);
+        buffer.push(next.value);
+        // A digest at run end must cover the outcome, so a run end is linked at once.
+        if (buffer.length >= batchSize || next.value.kind !== 'event' || RUN_ENDS.has(next.value.event.type)) await flush();
       }
-      const next = buffer.length === 0 ? await pending : await raceTimer(pending, firstAt + FLUSH_AFTER_MS - Date.now());
-      if (next === TICK) {
-        await flush();
-        continue;
-      }
-      pending = undefined;
-      if (next.done) break;
-      if (buffer.length === 0) firstAt = Date.now();
-      buffer.push(next.value);
-      // A digest at run end must cover the outcome, so a run end is linked at once.
-      if (buffer.length >= batchSize || next.value.kind !== 'event' || RUN_ENDS.has(next.value.event.type)) await flush();
+    } finally {
+      // A failed subscription leaves the buffer for the next one (it resumes at the checkpoint).
+      due?.cancel();
     }
     await flush();
   }

@@ -121,11 +121,17 @@ async function react(options: StrandedKeyReactorOptions, keyrings: KeyringCache,
     return true;
   }
   if (stream?.category !== 'datakey') return false;
-  const event = decoded(options, recorded, decodeDataKeyEvent);
   // A use reservation changes no wrap.
+  if (recorded.type !== 'DataKeyIssued' && recorded.type !== 'DataKeyRewrapped') return false;
+  // Nearly every event (each key a run moves) is under a key that may hold it: that is decided on
+  // the two fields it needs, and only an event that may need a move is decoded (and validated).
+  const { orgId, wrappedBy, to } = recorded.data;
+  const under = recorded.type === 'DataKeyIssued' ? wrappedBy : to;
+  if (typeof orgId === 'string' && typeof under === 'string' && !isStrandedUnder(await keyrings.get(orgId), under)) return false;
+  const event = decoded(options, recorded, decodeDataKeyEvent);
   if (!event || event.type === 'DataKeyUseReserved') return false;
-  const wrappedBy = event.type === 'DataKeyIssued' ? event.data.wrappedBy : event.data.to;
-  if (!isStrandedUnder(await keyrings.get(event.data.orgId), wrappedBy)) return false;
+  const wrappingKey = event.type === 'DataKeyIssued' ? event.data.wrappedBy : event.data.to;
+  if (!isStrandedUnder(await keyrings.get(event.data.orgId), wrappingKey)) return false;
   return (await settle(options, event.data.orgId, event.data.dataKeyId, recorded.id)) === 'moved';
 }
 

@@ -43,6 +43,11 @@ const USAGE = `npm run bench:reencrypt -- [options]
   --compare-rewrap-check
                     instead of the first scenario: key-arn, decrypt, key-arn, decrypt (1 worker
                     each, interleaved so machine load affects both alike)
+  --split-duties    the re-encryption workers only re-encrypt (CMK_RUN_PROJECTIONS,
+                    CMK_RUN_AUDIT_CHAIN, CMK_RUN_KEY_HEALTH and CMK_RUN_WEBHOOKS false); one more
+                    worker process beside them does the audit chain, key health and webhooks
+                    (CMK_RUN_REENCRYPTION=false; the api keeps the read models current), its CPU
+                    reported as 'housekeeping' (README, Running in production: a fleet laid out so)
   --help            this text
 
 Env: CMK_CHILD_NODE_ARGS (node flags of the api and workers, e.g. --cpu-prof).
@@ -64,6 +69,10 @@ const WORKERS = Number(arg('workers', '1'));
 const STORE = arg('store', 'sqlite');
 const REWRAP_CHECK = arg('rewrap-check', '');
 const REWRAP_ENV: Record<string, string> = REWRAP_CHECK ? { CMK_REWRAP_CHECK: REWRAP_CHECK } : {};
+const SPLIT = process.argv.includes('--split-duties');
+/** With --split-duties: what the re-encryption workers leave to the housekeeping worker (and the api). */
+const REWRAP_ONLY_ENV: Record<string, string> = SPLIT ? { CMK_RUN_PROJECTIONS: 'false', CMK_RUN_AUDIT_CHAIN: 'false', CMK_RUN_KEY_HEALTH: 'false', CMK_RUN_WEBHOOKS: 'false' } : {};
+const HOUSEKEEPING_ENV: Record<string, string> = { CMK_RUN_REENCRYPTION: 'false', CMK_RUN_PROJECTIONS: 'false' };
 if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error(`--store must be sqlite or postgres (got ${STORE})`);
 /** The built apps beside this built file (`dist/tools/bench/src` → `dist/apps/...`). */
 const APP = (name: string) => resolve(__dirname, `../../../apps/${name}/src/main.js`);
@@ -177,7 +186,8 @@ async function main(): Promise<void> {
     process.stdout.write(`[${name}] seeded ${KEYS} data keys in ${seedSeconds.toFixed(1)} s\n`);
     const procs: ServiceProcess[] = [];
     const rss = new RssSampler(() => procs.map((p) => p.pid));
-    for (let i = 0; i < workers; i++) procs.push(await ServiceProcess.start({ name: `worker-${i}`, script: APP('worker'), env: { ...env, CMK_WORKER_NAME: `${name}-w${i}`, ...workerEnv } }));
+    const housekeeping = SPLIT ? await ServiceProcess.start({ name: 'housekeeping', script: APP('worker'), env: { ...env, CMK_WORKER_NAME: `${name}-housekeeping`, ...HOUSEKEEPING_ENV } }) : undefined;
+    for (let i = 0; i < workers; i++) procs.push(await ServiceProcess.start({ name: `worker-${i}`, script: APP('worker'), env: { ...env, CMK_WORKER_NAME: `${name}-w${i}`, ...workerEnv, ...REWRAP_ONLY_ENV } }));
     // The read models must have indexed the seed before the clock starts: in a real fleet the
     // data keys were issued long before, and indexing them is not part of re-encrypting them.
     if (!(await queries.waitForCheckpoint(head, { timeoutMs: 1_800_000, intervalMs: 200 }))) throw new Error('the projections did not index the seed');
@@ -195,6 +205,7 @@ async function main(): Promise<void> {
       api: () => (api.pid ? [api.pid] : []),
       redis: () => (redis.pid ? [redis.pid] : []),
       emulator: () => [process.pid],
+      ...(housekeeping ? { housekeeping: () => (housekeeping.pid ? [housekeeping.pid] : []) } : {}),
       ...(pgActivity ? { postgres: async () => (await pgActivity.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid) } : {}),
     });
     await cpu.start();
@@ -240,6 +251,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`[${name}] ${JSON.stringify(result)}\n`);
     for (const p of procs) await p.stop();
+    await housekeeping?.stop();
     results.push(result);
     return result;
   };
@@ -252,7 +264,7 @@ async function main(): Promise<void> {
       for (const check of ['key-arn', 'decrypt']) await scenario(`check ${check} #${pass}`, 1, { CMK_REWRAP_CHECK: check });
     }
   } else {
-    await scenario(`${WORKERS} worker(s)`, WORKERS, REWRAP_ENV);
+    await scenario(`${WORKERS} worker(s)${SPLIT ? ', split duties' : ''}`, WORKERS, REWRAP_ENV);
   }
   if (!process.argv.includes('--skip-compare') && WORKERS !== 2) await scenario('2 workers', 2, REWRAP_ENV);
   let quota: ScenarioResult | undefined;
@@ -278,7 +290,7 @@ async function main(): Promise<void> {
   const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { runs?: Record<string, unknown> }) : {};
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
   const run = { measuredAt: new Date().toISOString(), store: STORE, loadAverage: loadavg().map((l) => Number(l.toFixed(1))), command: `npm run bench:reencrypt -- ${process.argv.slice(2).join(' ')}`.trim(), concurrency: CONCURRENCY, bareEncryptPerSecond: Math.round(bare), bareEncryptRuns: [Math.round(bareBefore), Math.round(bareAfter)], results, quotaFraction };
-  const runKey = [String(KEYS), ...(process.argv.includes('--store') ? [STORE] : []), ...(process.argv.includes('--compare-rewrap-check') ? ['rewrap-check'] : REWRAP_CHECK ? [`check-${REWRAP_CHECK}`] : [])].join(':');
+  const runKey = [String(KEYS), ...(process.argv.includes('--store') ? [STORE] : []), ...(process.argv.includes('--compare-rewrap-check') ? ['rewrap-check'] : REWRAP_CHECK ? [`check-${REWRAP_CHECK}`] : []), ...(SPLIT ? ['split'] : [])].join(':');
   writeFileSync(out, `${JSON.stringify({ machine, runs: { ...(previous.runs ?? {}), [runKey]: run } }, null, 2)}\n`);
   await batches.close();
   queryRedis.disconnect();

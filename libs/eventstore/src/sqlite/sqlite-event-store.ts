@@ -4,9 +4,9 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { type AllSubscription, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, START_POSITION, type Position } from '@cmk/eventstore/port';
 import { appendInTransaction } from './sqlite-append';
 import { GroupCommit } from './group-commit';
-import { EventStatements, MAX_SEQ, NO_LIMIT, positionOf, toRecordedEvent } from './sqlite-rows';
+import { EventStatements, filteredPageParameters, MAX_SEQ, NO_LIMIT, positionOf, toRecordedEvent } from './sqlite-rows';
 import { configureConnection, migrate } from './sqlite-schema';
-import { SqliteAllSubscription } from './sqlite-subscription';
+import { SqliteAllSubscription, type SubscriptionPage } from './sqlite-subscription';
 
 export interface SqliteEventStoreOptions {
   /** The database file; its directory is created. `':memory:'` gives a private, single-process store. */
@@ -15,6 +15,11 @@ export interface SqliteEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Rows a subscription reads per page, in catch-up and live. Default 500. */
   readonly pageSize?: number;
+  /**
+   * Most rows one page of a filtered subscription looks at (SQLite skips the unwanted ones; the
+   * page still holds at most `pageSize` wanted rows). Default 20 000.
+   */
+  readonly filterScanRows?: number;
   /**
    * How long a statement waits for another process's write lock before failing with
    * `SQLITE_BUSY` (which is never turned into a `ConcurrencyError`). It blocks the event loop
@@ -34,6 +39,7 @@ export class SqliteEventStore implements EventStore {
   private readonly groupCommit: GroupCommit;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
+  private readonly filterScanRows: bigint;
 
   private constructor(
     private readonly db: Database,
@@ -41,6 +47,7 @@ export class SqliteEventStore implements EventStore {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     this.pageSize = options.pageSize ?? 500;
+    this.filterScanRows = BigInt(Math.max(1, options.filterScanRows ?? 20_000));
     this.statements = new EventStatements(db);
     // The group runs as BEGIN IMMEDIATE: taking the write lock up front means a transaction that
     // reads, then writes, waits for another process instead of failing with SQLITE_BUSY_SNAPSHOT.
@@ -106,13 +113,13 @@ export class SqliteEventStore implements EventStore {
     const start = from === 'start' ? -1n : from === 'end' ? this.headSeq() : from.commit;
     const subscription = new SqliteAllSubscription(
       {
-        readPage: (after, limit) => this.statements.allAfter.all(after, limit),
+        readPage: this.pageReader(options.filter?.streamNamePrefixes),
         onLocalAppend: (listener) => {
           this.appendListeners.add(listener);
           return () => this.appendListeners.delete(listener);
         },
       },
-      { from: start, prefixes: options.filter?.streamNamePrefixes, pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs },
+      { from: start, pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs },
       (ended) => this.subscriptions.delete(ended),
     );
     this.subscriptions.add(subscription);
@@ -146,6 +153,30 @@ export class SqliteEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.unsubscribe()));
     this.groupCommit.abort(new Error('The event store is closed'));
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * A subscription's page reader. Unfiltered: the next rows. Filtered: SQLite skips the rows
+   * the prefixes do not want (they are never built as JavaScript objects, their payloads never
+   * read), looking at most `filterScanRows` rows, and never past the head as read first: `seq`
+   * order is commit order, so no row at or below that head can commit later.
+   */
+  private pageReader(prefixes: readonly string[] | undefined): (after: bigint, limit: number) => SubscriptionPage {
+    if (prefixes === undefined) {
+      return (after, limit) => {
+        const rows = this.statements.allAfter.all(after, limit);
+        return { rows, scannedTo: rows.length > 0 ? rows[rows.length - 1].seq : undefined };
+      };
+    }
+    const filtered = this.statements.filteredAfter(prefixes.length);
+    return (after, limit) => {
+      const head = this.headSeq();
+      if (head <= after) return { rows: [], scannedTo: undefined };
+      const bound = head - after > this.filterScanRows ? after + this.filterScanRows : head;
+      const rows = filtered.all(filteredPageParameters(prefixes, after, bound, limit));
+      // A full page may leave wanted rows before `bound`: the next page starts after its last row.
+      return { rows, scannedTo: rows.length >= limit ? rows[rows.length - 1].seq : bound };
+    };
   }
 
   private headSeq(): bigint {

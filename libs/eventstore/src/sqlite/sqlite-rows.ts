@@ -22,6 +22,8 @@ export interface IdMatchRow extends StreamTipRow {
   readonly type: string;
 }
 
+const COLUMNS = 'seq, stream_id, revision, event_id, type, data, metadata, created';
+
 /** SQLite's largest integer: the open upper bound for "from the end" reads. */
 export const MAX_SEQ = 9_223_372_036_854_775_807n;
 /** `LIMIT -1` is SQLite for "no limit". */
@@ -44,6 +46,15 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
+/** The named parameters of `EventStatements.filteredAfter`: the bounds, the limit, the prefixes as `p0`, `p1`, …. */
+export type FilteredPageParameters = Record<string, bigint | number | string>;
+
+export function filteredPageParameters(prefixes: readonly string[], after: bigint, bound: bigint, limit: number): FilteredPageParameters {
+  const parameters: FilteredPageParameters = { after, bound, limit };
+  prefixes.forEach((prefix, i) => (parameters[`p${i}`] = prefix));
+  return parameters;
+}
+
 /** Every statement the adapter runs, prepared once per connection. */
 export class EventStatements {
   readonly streamTip: Statement<[string], StreamTipRow>;
@@ -55,9 +66,10 @@ export class EventStatements {
   readonly allBackwards: Statement<[bigint, number], EventRow>;
   readonly allAfter: Statement<[bigint, number], EventRow>;
   readonly head: Statement<[], { seq: bigint | null }>;
+  private readonly filtered = new Map<number, Statement<[FilteredPageParameters], EventRow>>();
 
-  constructor(db: Database) {
-    const columns = 'seq, stream_id, revision, event_id, type, data, metadata, created';
+  constructor(private readonly db: Database) {
+    const columns = COLUMNS;
     this.streamTip = db.prepare('SELECT seq, revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1');
     this.findId = db.prepare('SELECT seq, revision, type FROM events WHERE stream_id = ? AND event_id = ?');
     this.insert = db.prepare(
@@ -73,5 +85,21 @@ export class EventStatements {
     this.allBackwards = db.prepare(`SELECT ${columns} FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT ?`);
     this.allAfter = db.prepare(`SELECT ${columns} FROM events WHERE seq > ? ORDER BY seq ASC LIMIT ?`);
     this.head = db.prepare('SELECT MAX(seq) AS seq FROM events');
+  }
+
+  /**
+   * Up to `limit` rows with `after < seq <= bound` whose stream name starts with one of
+   * `prefixCount` prefixes (parameters `p0`, `p1`, …; see `filteredPageParameters`). Prefixes are compared by SQLite
+   * (`substr` and `length` both count characters), so rows the filter does not want are never
+   * returned. No prefix at all wants nothing, as in the other adapters.
+   */
+  filteredAfter(prefixCount: number): Statement<[FilteredPageParameters], EventRow> {
+    let statement = this.filtered.get(prefixCount);
+    if (!statement) {
+      const wanted = prefixCount === 0 ? '0' : Array.from({ length: prefixCount }, (_, i) => `substr(stream_id, 1, length(@p${i})) = @p${i}`).join(' OR ');
+      statement = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE seq > @after AND seq <= @bound AND (${wanted}) ORDER BY seq ASC LIMIT @limit`);
+      this.filtered.set(prefixCount, statement);
+    }
+    return statement;
   }
 }

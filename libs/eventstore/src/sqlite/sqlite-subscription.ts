@@ -1,10 +1,21 @@
 import type { AllSubscription, SubscriptionItem } from '@cmk/eventstore/port';
 import { positionOf, toRecordedEvent, type EventRow } from './sqlite-rows';
 
+/** A page of a subscription: the rows it wants, and how far the log was read to find them. */
+export interface SubscriptionPage {
+  /** Up to `limit` rows the subscription's filter wants, in `seq` order. */
+  readonly rows: readonly EventRow[];
+  /**
+   * The last `seq` this page covers (every row up to it that the filter wants is in `rows`, or in
+   * an earlier page); `undefined` when the log has nothing after `after`.
+   */
+  readonly scannedTo: bigint | undefined;
+}
+
 /** What a subscription needs from the store; kept narrow so the loop is easy to reason about. */
 export interface SubscriptionSource {
-  /** Up to `limit` rows with `seq > after`, in `seq` order. */
-  readPage(after: bigint, limit: number): EventRow[];
+  /** The next page after `seq` `after`, filtered by the store (SQL), so unwanted rows are never built. */
+  readPage(after: bigint, limit: number): SubscriptionPage;
   /** Registers a callback for appends made through this process's store; returns the unregister. */
   onLocalAppend(listener: () => void): () => void;
 }
@@ -12,7 +23,6 @@ export interface SubscriptionSource {
 export interface SubscriptionSettings {
   /** Exclusive: the first row delivered has `seq > from`. */
   readonly from: bigint;
-  readonly prefixes: readonly string[] | undefined;
   readonly pageSize: number;
   readonly pollIntervalMs: number;
 }
@@ -22,7 +32,10 @@ export interface SubscriptionSettings {
  * past the previous one (back-pressure comes from the async generator). Live, it polls the file
  * every `pollIntervalMs` (other processes' appends) and wakes at once on local appends.
  *
- * Checkpoints: after every page in which some rows were filtered out, a `checkpoint` at the
+ * Filtering happens in the store's query (see `SubscriptionSource.readPage`): rows the filter
+ * does not want are skipped by SQLite and never become JavaScript objects.
+ *
+ * Checkpoints: after every page that covered rows the filter did not want, a `checkpoint` at the
  * page's last `seq` follows that page's events, so a consumer that stores it never skips an event.
  */
 export class SqliteAllSubscription implements AllSubscription {
@@ -51,11 +64,6 @@ export class SqliteAllSubscription implements AllSubscription {
     this.onEnd(this);
   }
 
-  private matches(row: EventRow): boolean {
-    const prefixes = this.settings.prefixes;
-    return prefixes === undefined || prefixes.some((prefix) => row.stream_id.startsWith(prefix));
-  }
-
   private async *run(): AsyncGenerator<SubscriptionItem> {
     const stopListening = this.source.onLocalAppend(() => {
       this.appendedSinceRead = true;
@@ -66,8 +74,8 @@ export class SqliteAllSubscription implements AllSubscription {
       let caughtUp = false;
       while (!this.closed) {
         this.appendedSinceRead = false;
-        const rows = this.source.readPage(cursor, this.settings.pageSize);
-        if (rows.length === 0) {
+        const { rows, scannedTo } = this.source.readPage(cursor, this.settings.pageSize);
+        if (scannedTo === undefined) {
           if (!caughtUp) {
             caughtUp = true;
             yield { kind: 'caught-up', position: positionOf(cursor) };
@@ -76,13 +84,12 @@ export class SqliteAllSubscription implements AllSubscription {
           }
           continue;
         }
-        cursor = rows[rows.length - 1].seq;
-        let filteredOut = false;
+        cursor = scannedTo;
         for (const row of rows) {
           if (this.closed) return;
-          if (this.matches(row)) yield { kind: 'event', event: toRecordedEvent(row) };
-          else filteredOut = true;
+          yield { kind: 'event', event: toRecordedEvent(row) };
         }
+        const filteredOut = rows.length === 0 || rows[rows.length - 1].seq !== scannedTo;
         if (filteredOut && !this.closed) yield { kind: 'checkpoint', position: positionOf(cursor) };
       }
     } finally {
