@@ -66,14 +66,14 @@ function cpuMicros(pid: number | undefined): number {
   }
 }
 
-async function measure(scenario: Scenario): Promise<Figure> {
+async function measure(scenario: Scenario, connections = CONNECTIONS): Promise<Figure> {
   const cpuBefore = cpuMicros(scenario.server.pid);
   const result = await autocannon({
     url: scenario.url,
     method: scenario.method ?? 'GET',
     headers: { ...(scenario.body ? { 'content-type': 'application/json' } : {}), ...scenario.headers },
     body: scenario.body,
-    connections: CONNECTIONS,
+    connections,
     duration: SECONDS,
     ...(scenario.rate ? { overallRate: scenario.rate } : {}),
   });
@@ -95,28 +95,7 @@ async function measure(scenario: Scenario): Promise<Figure> {
  * server over that interval and the ratio `b / a` of the two (how many times a's CPU b costs).
  */
 async function measurePair(a: Scenario, b: Scenario): Promise<{ a: Figure; b: Figure }> {
-  const run = async (scenario: Scenario): Promise<Figure> => {
-    const cpuBefore = cpuMicros(scenario.server.pid);
-    const result = await autocannon({
-      url: scenario.url,
-      method: scenario.method ?? 'GET',
-      headers: { ...(scenario.body ? { 'content-type': 'application/json' } : {}), ...scenario.headers },
-      body: scenario.body,
-      connections: CONNECTIONS / 2,
-      duration: SECONDS,
-    });
-    return {
-      name: scenario.name,
-      requestsPerSecond: result.requests.average,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      non2xx: result.non2xx,
-      errors: result.errors,
-      cpuMicrosPerRequest: (cpuMicros(scenario.server.pid) - cpuBefore) / Math.max(1, result.requests.total),
-      loadAverage1m: loadavg()[0],
-    };
-  };
-  const [first, second] = await Promise.all([run(a), run(b)]);
+  const [first, second] = await Promise.all([measure(a, CONNECTIONS / 2), measure(b, CONNECTIONS / 2)]);
   return { a: first, b: second };
 }
 
