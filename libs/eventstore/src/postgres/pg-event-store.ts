@@ -18,7 +18,8 @@ import { appendParameters, expectedText, outcomeOf, repeatedIdIn, type AppendRow
 import { uniqueViolationOf, withRetries, type RetryOptions } from './pg-errors';
 import { PgGroupCommit, type PendingAppend } from './pg-group-commit';
 import { PgNotificationListener } from './pg-notifications';
-import { MAX_SEQ, positionOf, QUERIES, toRecordedEvent, type PgEventRow, type PgPageRow } from './pg-rows';
+import { MAX_SEQ, positionOf, QUERIES, toRecordedEvent, type PgEventRow, type PgFilteredPageRow } from './pg-rows';
+import type { PgSubscriptionPage } from './pg-subscription';
 import { migrate } from './pg-schema';
 import { PgAllSubscription } from './pg-subscription';
 
@@ -38,6 +39,11 @@ export interface PostgresEventStoreOptions {
   readonly notifications?: boolean;
   /** Rows a subscription reads per page. Default 500. */
   readonly pageSize?: number;
+  /**
+   * Most rows one page of a filtered subscription looks at (the server skips the unwanted ones;
+   * the page still holds at most `pageSize` wanted rows). Default 20 000.
+   */
+  readonly filterScanRows?: number;
   /** Least time between two reads of a live subscription (gathers a burst of commits). Default 10 ms. */
   readonly minLiveReadIntervalMs?: number;
   /** Retries after transient failures (dropped connections, failover, serialisation failures). */
@@ -58,6 +64,7 @@ export class PostgresEventStore implements EventStore {
   private readonly localWakers = new Set<() => void>();
   private readonly groupCommit: PgGroupCommit;
   private readonly retry: RetryOptions;
+  private readonly filterScanRows: bigint;
   private closed = false;
 
   private constructor(
@@ -66,6 +73,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.retry = options.retry ?? {};
+    this.filterScanRows = BigInt(Math.max(1, options.filterScanRows ?? 20_000));
     this.groupCommit = new PgGroupCommit((group) => this.appendGroup(group));
   }
 
@@ -141,7 +149,7 @@ export class PostgresEventStore implements EventStore {
     const start = from === 'start' ? Promise.resolve(-1n) : from === 'end' ? this.headSeq() : Promise.resolve(from.commit);
     const subscription = new PgAllSubscription(
       {
-        readPage: (after, limit, prefixes) => this.query<PgPageRow>('reading a subscription page', QUERIES.page(after, limit, prefixes ?? null)),
+        readPage: (after, limit, prefixes) => this.readPage(after, limit, prefixes),
         onWake: (waker) => {
           this.localWakers.add(waker);
           const stopListening = this.listener?.onWake(waker);
@@ -182,6 +190,27 @@ export class PostgresEventStore implements EventStore {
     this.groupCommit.abort(new Error('The event store is closed'));
     await this.listener?.close();
     await this.pool.end();
+  }
+
+  /**
+   * A subscription's page. Unfiltered: the next rows. Filtered: the server skips the rows the
+   * prefixes do not want, looking at most `filterScanRows` rows and never past the head read in
+   * the same statement (see `QUERIES.filteredPage`).
+   */
+  private async readPage(after: bigint, limit: number, prefixes: readonly string[] | undefined): Promise<PgSubscriptionPage> {
+    if (prefixes === undefined) {
+      const rows = await this.query<PgEventRow>('reading a subscription page', QUERIES.allForwards(after + 1n, limit));
+      const events = rows.map(toRecordedEvent);
+      return { events, scannedTo: events.length > 0 ? events[events.length - 1].position.commit : undefined, more: rows.length >= limit };
+    }
+    const rows = await this.query<PgFilteredPageRow>('reading a subscription page', QUERIES.filteredPage(after, limit, prefixes, this.filterScanRows));
+    const head = rows[0]?.head ? BigInt(rows[0].head) : -1n;
+    if (head <= after) return { events: [], scannedTo: undefined, more: false };
+    const bound = head - after > this.filterScanRows ? after + this.filterScanRows : head;
+    const events = rows.flatMap((row) => (row.seq === null ? [] : [toRecordedEvent(row)]));
+    // A full page may leave wanted rows before `bound`: the next page starts after its last event.
+    const full = events.length >= limit;
+    return { events, scannedTo: full ? events[events.length - 1].position.commit : bound, more: full || bound < head };
   }
 
   private async headSeq(): Promise<bigint> {

@@ -4,7 +4,6 @@ import type { JsonObject, RecordedEvent, Position } from '@cmk/eventstore/port';
 /**
  * A row of `cmk_events` as node-postgres returns it: `bigint` columns arrive as decimal text
  * (exact; converted with `BigInt`), `json` columns already parsed, `timestamptz` as a `Date`.
- * `data`/`metadata` are null in subscription pages for rows the filter does not want.
  */
 export interface PgEventRow {
   readonly seq: string;
@@ -76,23 +75,26 @@ export const QUERIES = {
     values: [String(from), limit],
   }),
   /**
-   * A subscription page: the next `limit` rows after `after`, with the payload only of rows
-   * whose stream starts with one of the prefixes (`^@` is `starts_with`). The other rows still
-   * come back, without payload, so the page's last `seq` can be reported as a checkpoint.
+   * A filtered subscription page: up to `limit` rows with `after < seq <= bound` whose stream
+   * starts with one of the prefixes, where `bound` is the head (read in the same statement) or
+   * `after + scanRows`, whichever is lower. The rows the filter does not want never leave the
+   * server. Every row carries the head; with no wanted row there is one row of nulls and the
+   * head. `seq` order is commit order (the append lock), so no row at or below the head commits
+   * later. No prefix at all wants nothing, as in the other adapters.
    */
-  page: (after: bigint, limit: number, prefixes: readonly string[] | null): QueryConfig => ({
-    name: 'cmk_page',
-    text: `SELECT seq, stream_id, revision, event_id, type, created,
-                  CASE WHEN wanted THEN data END AS data, CASE WHEN wanted THEN metadata END AS metadata, wanted
-             FROM (SELECT *, ($3::text[] IS NULL OR stream_id ^@ ANY ($3::text[])) AS wanted
-                     FROM cmk_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2) page
-            ORDER BY seq ASC`,
-    values: [String(after), limit, prefixes],
+  filteredPage: (after: bigint, limit: number, prefixes: readonly string[], scanRows: bigint): QueryConfig => ({
+    name: 'cmk_filtered_page',
+    text: `WITH top AS (SELECT max(seq) AS head FROM cmk_events)
+           SELECT top.head::text AS head, page.seq, page.stream_id, page.revision, page.event_id, page.type, page.created, page.data, page.metadata
+             FROM top LEFT JOIN LATERAL (
+                    SELECT seq, stream_id, revision, event_id, type, created, data, metadata FROM cmk_events
+                     WHERE seq > $1 AND seq <= least(top.head, $1 + $4) AND stream_id ^@ ANY ($3::text[])
+                     ORDER BY seq ASC LIMIT $2) page ON true
+            ORDER BY page.seq ASC`,
+    values: [String(after), limit, prefixes, String(scanRows)],
   }),
   head: (): QueryConfig => ({ name: 'cmk_head', text: 'SELECT max(seq)::text AS seq FROM cmk_events' }),
 };
 
-/** A subscription page row: an event row plus whether the subscription's filter wants it. */
-export interface PgPageRow extends PgEventRow {
-  readonly wanted: boolean;
-}
+/** A filtered page row: the head, and an event row (all its columns null when no row was wanted). */
+export type PgFilteredPageRow = { readonly head: string | null } & ({ readonly seq: null } | PgEventRow);

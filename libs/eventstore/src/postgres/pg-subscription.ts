@@ -1,10 +1,24 @@
 import type { AllSubscription, SubscriptionItem } from '@cmk/eventstore/port';
-import { positionOf, toRecordedEvent, type PgPageRow } from './pg-rows';
+import type { RecordedEvent } from '@cmk/eventstore/port';
+import { positionOf } from './pg-rows';
+
+/** A page of a subscription: the events it wants, and how far the log was read to find them. */
+export interface PgSubscriptionPage {
+  /** Up to `limit` events the subscription's filter wants, in `seq` order. */
+  readonly events: readonly RecordedEvent[];
+  /**
+   * The last `seq` the page covers (every wanted event up to it is in `events` or an earlier
+   * page); `undefined` when the log has nothing after `after`.
+   */
+  readonly scannedTo: bigint | undefined;
+  /** More of the log is there to read at once (a full page, or a scan cut short by its bound). */
+  readonly more: boolean;
+}
 
 /** What a subscription needs from the store; kept narrow so the loop is easy to reason about. */
 export interface PgSubscriptionSource {
-  /** Up to `limit` rows with `seq > after`, in `seq` order (retried on transient failures). */
-  readPage(after: bigint, limit: number, prefixes: readonly string[] | undefined): Promise<PgPageRow[]>;
+  /** The next page after `seq` `after`, filtered by the server (retried on transient failures). */
+  readPage(after: bigint, limit: number, prefixes: readonly string[] | undefined): Promise<PgSubscriptionPage>;
   /** Registers a callback for commits (NOTIFY, local appends, listener reconnects); returns the unregister. */
   onWake(listener: () => void): () => void;
 }
@@ -31,8 +45,9 @@ export interface PgSubscriptionSettings {
  * reconnect) or, as a fallback, the poll timer.
  *
  * `seq` order is commit order (the append lock), so reading `seq > cursor` never skips an event
- * that commits later. After every page in which rows were filtered out, a `checkpoint` at the
- * page's last `seq` follows that page's events.
+ * that commits later. Filtering happens in the server's query (`PgSubscriptionSource.readPage`):
+ * rows the filter does not want never reach the client. After every page that covered such
+ * rows, a `checkpoint` at the last `seq` it covered follows that page's events.
  */
 export class PgAllSubscription implements AllSubscription {
   private closed = false;
@@ -80,10 +95,10 @@ export class PgAllSubscription implements AllSubscription {
           lastLiveRead = Date.now();
         }
         this.wokenSinceRead = false;
-        const rows = await this.source.readPage(cursor, this.settings.pageSize, this.settings.prefixes);
+        const { events, scannedTo, more } = await this.source.readPage(cursor, this.settings.pageSize, this.settings.prefixes);
         if (this.closed) return;
-        fullPage = rows.length >= this.settings.pageSize;
-        if (rows.length === 0) {
+        fullPage = more;
+        if (scannedTo === undefined) {
           if (!caughtUp) {
             caughtUp = true;
             yield { kind: 'caught-up', position: positionOf(cursor) };
@@ -92,13 +107,13 @@ export class PgAllSubscription implements AllSubscription {
           }
           continue;
         }
-        cursor = BigInt(rows[rows.length - 1].seq);
-        let filteredOut = false;
-        for (const row of rows) {
+        cursor = scannedTo;
+        for (const event of events) {
           if (this.closed) return;
-          if (row.wanted) yield { kind: 'event', event: toRecordedEvent(row) };
-          else filteredOut = true;
+          yield { kind: 'event', event };
         }
+        // The page covered rows the filter did not want after its last event: say how far.
+        const filteredOut = events.length === 0 || events[events.length - 1].position.commit !== scannedTo;
         if (filteredOut && !this.closed) yield { kind: 'checkpoint', position: positionOf(cursor) };
       }
     } finally {
