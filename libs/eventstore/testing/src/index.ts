@@ -3,3 +3,4 @@ export * from './contract-context';
 export * from './fixtures';
 export * from './subscription-recorder';
 export * from './sqlite/spawn-writer';
+export * from './contract-bounded-scans';
